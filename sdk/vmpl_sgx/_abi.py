@@ -1,0 +1,858 @@
+# Do not edit: generated from abi/vmpl_sgx.yaml
+# by codegen/templates/abi.py.j2.
+# Regenerate with: python -m codegen
+"""Every number and layout of the vmpl-sgx ABI, generated from abi/vmpl_sgx.yaml.
+
+The kernel module compiles C headers generated from the same spec, so the SDK
+and the driver cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import errno
+from typing import ClassVar, Final, Mapping, NamedTuple
+
+SPEC_NAME: Final = "vmpl_sgx"
+
+# ---- User ABI of /dev/vmpl_sgx.
+
+API_VERSION: Final = 1
+"""Version of this user ABI, reported by GET_INFO. It only changes if an incompatible change is
+ever made; additions are announced through capability bits instead.
+"""
+
+PAGE_SIZE: Final = 4096
+"""Size of an enclave page."""
+
+RUN_BUFFER_MAX: Final = 0x10000
+"""Largest RUN input buffer and output capacity, in bytes, that this ABI version allows. GET_INFO
+reports the limit actually in force, which may be lower.
+"""
+
+INFO_SIZE_VER0: Final = 64
+"""Size of the first published version of struct vmpl_sgx_info."""
+
+class Transport(enum.IntEnum):
+    """How the module reaches the SEH (GET_INFO.transport)."""
+
+    NONE = 0
+    """No transport bound."""
+    SVSM = 1
+    """SVSM calls to VMPL0 through the Run-VMPL VMGEXIT."""
+    LOOPBACK = 2
+    """SEH calls forwarded to a user-space SEH on /dev/vmpl_sgx_seh."""
+    SIMULATOR = 3
+    """The SDK's in-process simulator (never reported by the module)."""
+
+class Cap(enum.IntFlag):
+    """Capability bits reported by GET_INFO.capabilities."""
+
+    RUN = 0x1
+    """ENCLAVE_RUN enters enclave code."""
+    OCALL = 0x2
+    """Enclaves may exit with an ocall that the next RUN answers."""
+    EXCEPTION_INFO = 0x4
+    """Exception exits report vector, error code and address."""
+
+class PageFlag(enum.IntFlag):
+    """Flags of ENCLAVE_ADD_PAGES, as in Linux SGX."""
+
+    MEASURE = 0x1
+    """Extend the measurement with the page contents (EEXTEND)."""
+
+class Enclu(enum.IntEnum):
+    """ENCLU leaf numbers used in RUN.function."""
+
+    EENTER = 2
+    """Start a new ecall on the TCS."""
+    ERESUME = 3
+    """Answer the pending ocall of the TCS and continue."""
+    EEXIT = 4
+    """Written back when the enclave left through EEXIT (normal or ocall exit)."""
+
+class Exit(enum.IntEnum):
+    """How a RUN ended (RUN.exit_kind)."""
+
+    NONE = 0
+    """Not run."""
+    NORMAL = 1
+    """The ecall returned; retval and the output buffer are valid."""
+    OCALL = 2
+    """The enclave asks the host for a service; call_id names the ocall, the output buffer holds
+    its request. Answer with RUN function ERESUME.
+    """
+    EXCEPTION = 3
+    """The enclave faulted; the exception fields are valid and the ecall is over."""
+
+class EnclaveCreate(ctypes.Structure):
+    """Argument of ENCLAVE_CREATE (same layout as Linux's struct sgx_enclave_create)."""
+
+    src: int
+    _fields_ = [
+        ("src", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class EnclaveAddPages(ctypes.Structure):
+    """Argument of ENCLAVE_ADD_PAGES (same layout as Linux's struct sgx_enclave_add_pages)."""
+
+    src: int
+    offset: int
+    length: int
+    secinfo: int
+    flags: int
+    count: int
+    _fields_ = [
+        ("src", ctypes.c_uint64),
+        ("offset", ctypes.c_uint64),
+        ("length", ctypes.c_uint64),
+        ("secinfo", ctypes.c_uint64),
+        ("flags", ctypes.c_uint64),
+        ("count", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class EnclaveInit(ctypes.Structure):
+    """Argument of ENCLAVE_INIT (same layout as Linux's struct sgx_enclave_init)."""
+
+    sigstruct: int
+    _fields_ = [
+        ("sigstruct", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class Info(ctypes.Structure):
+    """Result of GET_INFO. Versioned: size comes first and tells how many bytes the module filled;
+later versions only append fields.
+"""
+
+    size: int
+    api_version: int
+    seh_protocol: int
+    seh_version: int
+    transport: int
+    reserved0: int
+    capabilities: int
+    max_pages_per_call: int
+    max_run_buffer: int
+    max_enclave_size: int
+    reserved1: ctypes.Array[ctypes.c_uint64]
+    _fields_ = [
+        ("size", ctypes.c_uint32),
+        ("api_version", ctypes.c_uint32),
+        ("seh_protocol", ctypes.c_uint32),
+        ("seh_version", ctypes.c_uint32),
+        ("transport", ctypes.c_uint32),
+        ("reserved0", ctypes.c_uint32),
+        ("capabilities", ctypes.c_uint64),
+        ("max_pages_per_call", ctypes.c_uint32),
+        ("max_run_buffer", ctypes.c_uint32),
+        ("max_enclave_size", ctypes.c_uint64),
+        ("reserved1", ctypes.c_uint64 * 2),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved0", "reserved1",)
+    """Fields that must be zero."""
+
+class EnclaveRun(ctypes.Structure):
+    """Argument of ENCLAVE_RUN. Starts like Linux's struct sgx_enclave_run; everything after
+exception_addr is specific to vmpl-sgx. Input fields are tcs, function, call_id, input,
+input_len, output, output_capacity and flags; the module writes back function, exception_*,
+call_id (on an ocall exit), exit_kind, output_len and retval.
+"""
+
+    tcs: int
+    function: int
+    exception_vector: int
+    exception_error_code: int
+    exception_addr: int
+    call_id: int
+    exit_kind: int
+    input: int
+    output: int
+    input_len: int
+    output_capacity: int
+    output_len: int
+    flags: int
+    retval: int
+    reserved: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("tcs", ctypes.c_uint64),
+        ("function", ctypes.c_uint32),
+        ("exception_vector", ctypes.c_uint16),
+        ("exception_error_code", ctypes.c_uint16),
+        ("exception_addr", ctypes.c_uint64),
+        ("call_id", ctypes.c_uint32),
+        ("exit_kind", ctypes.c_uint32),
+        ("input", ctypes.c_uint64),
+        ("output", ctypes.c_uint64),
+        ("input_len", ctypes.c_uint32),
+        ("output_capacity", ctypes.c_uint32),
+        ("output_len", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("retval", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint8 * 184),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("flags", "reserved",)
+    """Fields that must be zero."""
+
+MAGIC: Final = 0xA4
+"""ioctl type byte of /dev/vmpl_sgx."""
+
+IOC_ENCLAVE_CREATE: Final = 0x4008A400
+"""Create the enclave of this file from a SECS (ECREATE). Same number as SGX_IOC_ENCLAVE_CREATE."""
+
+IOC_ENCLAVE_ADD_PAGES: Final = 0xC030A401
+"""Add and optionally measure pages (EADD/EEXTEND). Same number as SGX_IOC_ENCLAVE_ADD_PAGES."""
+
+IOC_ENCLAVE_INIT: Final = 0x4008A402
+"""Finalize the enclave with a SIGSTRUCT (EINIT). Same number as SGX_IOC_ENCLAVE_INIT."""
+
+IOC_GET_INFO: Final = 0x8040A480
+"""Report versions, transport, capabilities and limits. Works on any open file."""
+
+IOC_ENCLAVE_RUN: Final = 0xC100A481
+"""Enter or resume an initialized enclave on one TCS and return through the ioctl."""
+
+RESERVED_IOCTL_NUMBERS: Final = frozenset({0x03, 0x04, 0x05, 0x06, 0x07, 0x82})
+"""ioctl numbers kept for future use with a fixed meaning."""
+
+# ---- SGX architectural structures and constants, as the SEH implements them.
+
+SECS_SIZE: Final = 4096
+"""Size of a SECS."""
+
+SIGSTRUCT_SIZE: Final = 1808
+"""Size of a SIGSTRUCT."""
+
+MIN_ENCLAVE_SIZE: Final = 8192
+"""Smallest SECS.size ECREATE accepts."""
+
+VENDOR_INTEL: Final = 32902
+"""SIGSTRUCT.vendor for Intel-signed enclaves; 0 otherwise."""
+
+SIGSTRUCT_EXPONENT: Final = 3
+"""The only RSA public exponent EINIT accepts."""
+
+SIGSTRUCT_TYPE_DEBUG: Final = 0x80000000
+"""SIGSTRUCT.type bit for debug-signed enclaves."""
+
+XFRM_MANDATORY: Final = 3
+"""XFRM bits that must be set (x87 and SSE)."""
+
+MISCSELECT_RESERVED: Final = 0xFFFFFFFE
+"""MISCSELECT bits that must be zero (all but EXINFO)."""
+
+ATTRIBUTES_RESERVED: Final = 0xFFFFFFFFFFFFF348
+"""SECS.attributes bits that must be zero (3, 6, 8, 9 and 11-63)."""
+
+class SecinfoFlag(enum.IntFlag):
+    """SECINFO.flags permission bits and page type field."""
+
+    R = 0x1
+    """Readable."""
+    W = 0x2
+    """Writable; requires R."""
+    X = 0x4
+    """Executable."""
+    PENDING = 0x8
+    """EAUG pending (not accepted by ADD_PAGES)."""
+    MODIFIED = 0x10
+    """EMODT modified (not accepted by ADD_PAGES)."""
+    PR = 0x20
+    """EMODPR restricted (not accepted by ADD_PAGES)."""
+    PAGE_TYPE_MASK = 0xFF00
+    """Page type field, bits 15-8."""
+
+class PageType(enum.IntEnum):
+    """SECINFO page types (value of SECINFO.flags bits 15-8)."""
+
+    SECS = 0
+    """SECS page."""
+    TCS = 1
+    """Thread Control Structure."""
+    REG = 2
+    """Regular page."""
+    VA = 3
+    """Version array."""
+    TRIM = 4
+    """Trimmed page."""
+
+class Attr(enum.IntFlag):
+    """SECS.attributes bits."""
+
+    INIT = 0x1
+    """Set by EINIT; must be clear in ECREATE."""
+    DEBUG = 0x2
+    """Debug enclave."""
+    MODE64BIT = 0x4
+    """64-bit enclave."""
+    PROVISIONKEY = 0x10
+    """May derive the provisioning key (privileged)."""
+    EINITTOKENKEY = 0x20
+    """May derive the launch key (privileged)."""
+    KSS = 0x80
+    """Key separation and sharing."""
+    AEXNOTIFY = 0x400
+    """AEX notifications."""
+
+class Secs(ctypes.Structure):
+    """SGX Enclave Control Structure (4096 bytes)."""
+
+    size: int
+    base: int
+    ssa_frame_size: int
+    miscselect: int
+    reserved1: ctypes.Array[ctypes.c_uint8]
+    attributes: int
+    xfrm: int
+    mrenclave: ctypes.Array[ctypes.c_uint8]
+    reserved2: ctypes.Array[ctypes.c_uint8]
+    mrsigner: ctypes.Array[ctypes.c_uint8]
+    reserved3: ctypes.Array[ctypes.c_uint8]
+    config_id: ctypes.Array[ctypes.c_uint8]
+    isv_prod_id: int
+    isv_svn: int
+    config_svn: int
+    reserved4: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("size", ctypes.c_uint64),
+        ("base", ctypes.c_uint64),
+        ("ssa_frame_size", ctypes.c_uint32),
+        ("miscselect", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint8 * 24),
+        ("attributes", ctypes.c_uint64),
+        ("xfrm", ctypes.c_uint64),
+        ("mrenclave", ctypes.c_uint8 * 32),
+        ("reserved2", ctypes.c_uint8 * 32),
+        ("mrsigner", ctypes.c_uint8 * 32),
+        ("reserved3", ctypes.c_uint8 * 32),
+        ("config_id", ctypes.c_uint8 * 64),
+        ("isv_prod_id", ctypes.c_uint16),
+        ("isv_svn", ctypes.c_uint16),
+        ("config_svn", ctypes.c_uint16),
+        ("reserved4", ctypes.c_uint8 * 3834),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3", "reserved4",)
+    """Fields that must be zero."""
+
+class Secinfo(ctypes.Structure):
+    """Security information of a page (64 bytes)."""
+
+    flags: int
+    reserved: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("flags", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint8 * 56),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class Tcs(ctypes.Structure):
+    """Thread Control Structure (4096 bytes)."""
+
+    state: int
+    flags: int
+    ossa: int
+    cssa: int
+    nssa: int
+    oentry: int
+    aep: int
+    ofsbase: int
+    ogsbase: int
+    fslimit: int
+    gslimit: int
+    reserved: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("state", ctypes.c_uint64),
+        ("flags", ctypes.c_uint64),
+        ("ossa", ctypes.c_uint64),
+        ("cssa", ctypes.c_uint32),
+        ("nssa", ctypes.c_uint32),
+        ("oentry", ctypes.c_uint64),
+        ("aep", ctypes.c_uint64),
+        ("ofsbase", ctypes.c_uint64),
+        ("ogsbase", ctypes.c_uint64),
+        ("fslimit", ctypes.c_uint32),
+        ("gslimit", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint8 * 4024),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class Sigstruct(ctypes.Structure):
+    """Enclave signature structure (1808 bytes)."""
+
+    header: ctypes.Array[ctypes.c_uint8]
+    type: int
+    vendor: int
+    date: int
+    header2: ctypes.Array[ctypes.c_uint8]
+    swdefined: int
+    reserved1: ctypes.Array[ctypes.c_uint8]
+    modulus: ctypes.Array[ctypes.c_uint8]
+    exponent: int
+    signature: ctypes.Array[ctypes.c_uint8]
+    miscselect: int
+    miscmask: int
+    reserved2: ctypes.Array[ctypes.c_uint8]
+    isvfamilyid: ctypes.Array[ctypes.c_uint8]
+    attributes: int
+    xfrm: int
+    attributemask: int
+    xfrmmask: int
+    enclavehash: ctypes.Array[ctypes.c_uint8]
+    reserved3: ctypes.Array[ctypes.c_uint8]
+    isvextprodid: ctypes.Array[ctypes.c_uint8]
+    isvprodid: int
+    isvsvn: int
+    reserved4: ctypes.Array[ctypes.c_uint8]
+    q1: ctypes.Array[ctypes.c_uint8]
+    q2: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("header", ctypes.c_uint8 * 12),
+        ("type", ctypes.c_uint32),
+        ("vendor", ctypes.c_uint32),
+        ("date", ctypes.c_uint32),
+        ("header2", ctypes.c_uint8 * 16),
+        ("swdefined", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint8 * 84),
+        ("modulus", ctypes.c_uint8 * 384),
+        ("exponent", ctypes.c_uint32),
+        ("signature", ctypes.c_uint8 * 384),
+        ("miscselect", ctypes.c_uint32),
+        ("miscmask", ctypes.c_uint32),
+        ("reserved2", ctypes.c_uint8 * 4),
+        ("isvfamilyid", ctypes.c_uint8 * 16),
+        ("attributes", ctypes.c_uint64),
+        ("xfrm", ctypes.c_uint64),
+        ("attributemask", ctypes.c_uint64),
+        ("xfrmmask", ctypes.c_uint64),
+        ("enclavehash", ctypes.c_uint8 * 32),
+        ("reserved3", ctypes.c_uint8 * 16),
+        ("isvextprodid", ctypes.c_uint8 * 16),
+        ("isvprodid", ctypes.c_uint16),
+        ("isvsvn", ctypes.c_uint16),
+        ("reserved4", ctypes.c_uint8 * 12),
+        ("q1", ctypes.c_uint8 * 384),
+        ("q2", ctypes.c_uint8 * 384),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3", "reserved4",)
+    """Fields that must be zero."""
+
+# ---- The SEH protocol: the wire between the guest module and the Secure Enclave Handler at VMPL0. It follows the SVSM calling convention: RAX = (protocol << 32) | call on entry and the result code on return. The request sits at the start of the 4088-byte buffer of the calling vCPU's Calling Area and RCX holds its length in bytes; the SEH writes the response over it and returns its length in RCX. RDX, R8 and R9 are zero. Bulk data (SECS, page contents, SIGSTRUCT, run buffers) lives in guest pages owned by the module and is named by guest-physical address.
+
+SEH_PROTOCOL: Final = 94
+"""SVSM protocol number of the SEH. 0 is core, 1 attestation and 2 vTPM in every SVSM; COCONUT-SVSM
+uses 3 (APIC emulation) and 4 (UEFI variable store), which the NestedSGX prototype also used for
+its "SGX" protocol; TEEVisor's enclave calls use 0x10. 0x5E ("SE") sits away from the low
+numbers that SVSM implementations allocate in sequence, so it collides with none of them now and
+is unlikely to later.
+"""
+
+SEH_VERSION: Final = 1
+"""Version of the SEH protocol spoken by this module."""
+
+SEH_MIN_VERSION: Final = 1
+"""Oldest SEH protocol version the module accepts."""
+
+SEH_CAA_BUFFER_SIZE: Final = 4088
+"""Bytes of the Calling Area buffer available for a request or response."""
+
+SEH_MAX_PAGES_PER_CALL: Final = 128
+"""Page descriptors in one ADD_PAGES request; 16 + 128 * 24 = 3088 bytes fit the Calling Area
+buffer, so loading 512 KiB costs one world switch.
+"""
+
+SEH_RUN_PAGES: Final = 16
+"""Guest pages per run buffer (input or output); 16 pages carry RUN_BUFFER_MAX bytes."""
+
+class SehCall(enum.IntEnum):
+    """Call numbers of the SEH protocol (RAX[31:0])."""
+
+    QUERY = 0
+    """Report the SEH's version, limits and capabilities."""
+    CREATE = 1
+    """ECREATE from a SECS page."""
+    ADD_PAGES = 2
+    """EADD (and EEXTEND) a batch of pages."""
+    INIT = 3
+    """EINIT with a SIGSTRUCT."""
+    ENTER = 4
+    """EENTER or ERESUME on a TCS until the enclave exits."""
+    DESTROY = 5
+    """Tear the enclave down and free its memory."""
+
+class SehDescFlag(enum.IntFlag):
+    """Flags of an ADD_PAGES page descriptor."""
+
+    MEASURE = 0x1
+    """EEXTEND the page after EADD."""
+
+class SehResult(enum.IntEnum):
+    """Result codes returned in RAX. The first nine are the SVSM's generic codes; the SEH's own codes
+start at 0x80001000. errno is what the module returns to user space for each (negated).
+"""
+
+    SUCCESS = 0x00000000
+    """The call succeeded."""
+    INCOMPLETE = 0x80000000
+    """The call must be repeated; the module retries a bounded number of times."""
+    UNSUPPORTED_PROTOCOL = 0x80000001
+    """No SEH behind the SVSM."""
+    UNSUPPORTED_CALL = 0x80000002
+    """The SEH does not implement this call."""
+    INVALID_ADDRESS = 0x80000003
+    """A guest-physical address in the request is invalid."""
+    INVALID_FORMAT = 0x80000004
+    """The request is malformed."""
+    INVALID_PARAMETER = 0x80000005
+    """A request field is out of range."""
+    INVALID_REQUEST = 0x80000006
+    """The request is not valid in this state."""
+    BUSY = 0x80000007
+    """The SVSM is busy; the module retries a bounded number of times."""
+    NO_MEMORY = 0x80001000
+    """The SEH has no memory left for this enclave."""
+    BAD_HANDLE = 0x80001001
+    """The enclave handle is unknown to the SEH."""
+    ECREATE_FAILED = 0x80001002
+    """ECREATE rejected the SECS (size, base, SSA, reserved fields, masks)."""
+    BAD_STATE = 0x80001003
+    """The enclave is in the wrong state for this call."""
+    PAGE_EXISTS = 0x80001004
+    """EADD to an offset that already holds a page."""
+    BAD_PAGE = 0x80001005
+    """Page offset outside the enclave, or bad SECINFO."""
+    EADD_FAILED = 0x80001006
+    """EADD rejected the page contents (a malformed TCS)."""
+    INVALID_SIGSTRUCT = 0x80001007
+    """SIGSTRUCT header constants or fields are invalid."""
+    INVALID_SIGNATURE = 0x80001008
+    """The SIGSTRUCT signature (or Q1/Q2) does not verify."""
+    INVALID_MEASUREMENT = 0x80001009
+    """MRENCLAVE differs from SIGSTRUCT.enclavehash."""
+    INVALID_ATTRIBUTE = 0x8000100A
+    """Attributes or MISCSELECT do not match SIGSTRUCT under its masks."""
+    NOT_TCS = 0x8000100B
+    """The RUN target is not a TCS page of this enclave."""
+    TCS_BUSY = 0x8000100C
+    """Another RUN is active on this TCS."""
+    NO_OCALL_PENDING = 0x8000100D
+    """ERESUME on a TCS that has no pending ocall."""
+    OCALL_PENDING = 0x8000100E
+    """EENTER on a TCS whose ocall still waits for its answer."""
+    OUTPUT_TOO_SMALL = 0x8000100F
+    """The enclave produced more output than the capacity allows."""
+    NO_IMAGE = 0x80001010
+    """The enclave holds no code the SEH can run."""
+
+SEH_RESULT_ERRNO: Final[Mapping[SehResult, int]] = {
+    SehResult.SUCCESS: 0,
+    SehResult.INCOMPLETE: errno.EAGAIN,
+    SehResult.UNSUPPORTED_PROTOCOL: errno.ENODEV,
+    SehResult.UNSUPPORTED_CALL: errno.EOPNOTSUPP,
+    SehResult.INVALID_ADDRESS: errno.EFAULT,
+    SehResult.INVALID_FORMAT: errno.EINVAL,
+    SehResult.INVALID_PARAMETER: errno.EINVAL,
+    SehResult.INVALID_REQUEST: errno.EINVAL,
+    SehResult.BUSY: errno.EBUSY,
+    SehResult.NO_MEMORY: errno.ENOMEM,
+    SehResult.BAD_HANDLE: errno.EIO,
+    SehResult.ECREATE_FAILED: errno.EIO,
+    SehResult.BAD_STATE: errno.EINVAL,
+    SehResult.PAGE_EXISTS: errno.EBUSY,
+    SehResult.BAD_PAGE: errno.EINVAL,
+    SehResult.EADD_FAILED: errno.EIO,
+    SehResult.INVALID_SIGSTRUCT: errno.EPERM,
+    SehResult.INVALID_SIGNATURE: errno.EPERM,
+    SehResult.INVALID_MEASUREMENT: errno.EPERM,
+    SehResult.INVALID_ATTRIBUTE: errno.EPERM,
+    SehResult.NOT_TCS: errno.EINVAL,
+    SehResult.TCS_BUSY: errno.EBUSY,
+    SehResult.NO_OCALL_PENDING: errno.EINVAL,
+    SehResult.OCALL_PENDING: errno.EINVAL,
+    SehResult.OUTPUT_TOO_SMALL: errno.ENOSPC,
+    SehResult.NO_IMAGE: errno.ENOEXEC,
+}
+"""errno (positive) the module returns for each result code; 0 for success."""
+
+SEH_RESULT_RETRY: Final = frozenset({
+    SehResult.INCOMPLETE,
+    SehResult.BUSY,
+})
+"""Result codes after which the module repeats the call (a bounded number of times)."""
+
+class SehQueryReq(ctypes.Structure):
+    """QUERY request."""
+
+    version: int
+    reserved: int
+    _fields_ = [
+        ("version", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class SehQueryRsp(ctypes.Structure):
+    """QUERY response."""
+
+    version: int
+    max_pages_per_call: int
+    max_run_buffer: int
+    reserved: int
+    capabilities: int
+    max_enclave_size: int
+    _fields_ = [
+        ("version", ctypes.c_uint32),
+        ("max_pages_per_call", ctypes.c_uint32),
+        ("max_run_buffer", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+        ("capabilities", ctypes.c_uint64),
+        ("max_enclave_size", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class SehCreateReq(ctypes.Structure):
+    """CREATE request."""
+
+    secs_gpa: int
+    _fields_ = [
+        ("secs_gpa", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehCreateRsp(ctypes.Structure):
+    """CREATE response."""
+
+    handle: int
+    _fields_ = [
+        ("handle", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehPageDesc(ctypes.Structure):
+    """One page of an ADD_PAGES batch."""
+
+    src_gpa: int
+    offset: int
+    secinfo_flags: int
+    flags: int
+    _fields_ = [
+        ("src_gpa", ctypes.c_uint64),
+        ("offset", ctypes.c_uint64),
+        ("secinfo_flags", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehAddPagesReq(ctypes.Structure):
+    """ADD_PAGES request; pages are added in order and stop at the first failure."""
+
+    handle: int
+    count: int
+    reserved: int
+    pages: ctypes.Array[SehPageDesc]
+    _fields_ = [
+        ("handle", ctypes.c_uint64),
+        ("count", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+        ("pages", SehPageDesc * 128),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class SehAddPagesRsp(ctypes.Structure):
+    """ADD_PAGES response, valid on success and on failure."""
+
+    done: int
+    reserved: int
+    _fields_ = [
+        ("done", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class SehInitReq(ctypes.Structure):
+    """INIT request."""
+
+    handle: int
+    sigstruct_gpa: int
+    _fields_ = [
+        ("handle", ctypes.c_uint64),
+        ("sigstruct_gpa", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehInitRsp(ctypes.Structure):
+    """INIT response."""
+
+    mrenclave: ctypes.Array[ctypes.c_uint8]
+    mrsigner: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("mrenclave", ctypes.c_uint8 * 32),
+        ("mrsigner", ctypes.c_uint8 * 32),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehEnterReq(ctypes.Structure):
+    """ENTER request."""
+
+    handle: int
+    tcs_offset: int
+    function: int
+    call_id: int
+    input_len: int
+    output_capacity: int
+    input_gpa: ctypes.Array[ctypes.c_uint64]
+    output_gpa: ctypes.Array[ctypes.c_uint64]
+    _fields_ = [
+        ("handle", ctypes.c_uint64),
+        ("tcs_offset", ctypes.c_uint64),
+        ("function", ctypes.c_uint32),
+        ("call_id", ctypes.c_uint32),
+        ("input_len", ctypes.c_uint32),
+        ("output_capacity", ctypes.c_uint32),
+        ("input_gpa", ctypes.c_uint64 * 16),
+        ("output_gpa", ctypes.c_uint64 * 16),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehEnterRsp(ctypes.Structure):
+    """ENTER response."""
+
+    exit_kind: int
+    call_id: int
+    output_len: int
+    exception_vector: int
+    exception_error_code: int
+    exception_addr: int
+    retval: int
+    _fields_ = [
+        ("exit_kind", ctypes.c_uint32),
+        ("call_id", ctypes.c_uint32),
+        ("output_len", ctypes.c_uint32),
+        ("exception_vector", ctypes.c_uint16),
+        ("exception_error_code", ctypes.c_uint16),
+        ("exception_addr", ctypes.c_uint64),
+        ("retval", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+class SehDestroyReq(ctypes.Structure):
+    """DESTROY request."""
+
+    handle: int
+    _fields_ = [
+        ("handle", ctypes.c_uint64),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+# ---- Messages on /dev/vmpl_sgx_seh, the loopback transport used for development and tests. A read() returns exactly one pending SEH call: header, page table, the Calling Area buffer image, then the contents of every page in the table. The SEH answers with one write(): the same header (seq echoed, rax = result code, rcx = response length), a page table listing exactly the request's writable pages in the same order, the Calling Area buffer holding the response, then those pages' new contents. GPAs are real guest-physical addresses of module-owned pages.
+
+LB_MAGIC: Final = 0x424C5356
+""""VSLB" little-endian, first word of every message."""
+
+LB_VERSION: Final = 1
+"""Loopback message format version."""
+
+LB_MAX_PAGES: Final = 128
+"""Largest page table of one message (ADD_PAGES batches are the biggest)."""
+
+LB_MAX_MESSAGE: Final = 0x81840
+"""Largest message in bytes, 64 + 128 * 16 + 4096 + 128 * 4096; read() with a smaller buffer fails
+with EINVAL.
+"""
+
+class LbPageFlag(enum.IntFlag):
+    """Flags of a loopback page table entry."""
+
+    WRITABLE = 0x1
+    """The SEH may write this page; the response carries its new contents."""
+
+class LbHeader(ctypes.Structure):
+    """First 64 bytes of every loopback message."""
+
+    magic: int
+    version: int
+    seq: int
+    rax: int
+    rcx: int
+    rdx: int
+    r8: int
+    r9: int
+    npages: int
+    reserved: int
+    _fields_ = [
+        ("magic", ctypes.c_uint32),
+        ("version", ctypes.c_uint32),
+        ("seq", ctypes.c_uint64),
+        ("rax", ctypes.c_uint64),
+        ("rcx", ctypes.c_uint64),
+        ("rdx", ctypes.c_uint64),
+        ("r8", ctypes.c_uint64),
+        ("r9", ctypes.c_uint64),
+        ("npages", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class LbPage(ctypes.Structure):
+    """One entry of the page table."""
+
+    gpa: int
+    flags: int
+    reserved: int
+    _fields_ = [
+        ("gpa", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class LbCaa(ctypes.Structure):
+    """Image of the Calling Area buffer, padded to a page so page contents stay aligned."""
+
+    buffer: ctypes.Array[ctypes.c_uint8]
+    reserved: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("buffer", ctypes.c_uint8 * 4088),
+        ("reserved", ctypes.c_uint8 * 8),
+    ]
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+class IoctlSpec(NamedTuple):
+    """One ioctl of the spec."""
+
+    name: str
+    number: int
+    nr: int
+    direction: str
+    struct: type[ctypes.Structure]
+
+IOCTLS: Final[tuple[IoctlSpec, ...]] = (
+    IoctlSpec("enclave_create", IOC_ENCLAVE_CREATE, 0x00, "write", EnclaveCreate),
+    IoctlSpec("enclave_add_pages", IOC_ENCLAVE_ADD_PAGES, 0x01, "readwrite", EnclaveAddPages),
+    IoctlSpec("enclave_init", IOC_ENCLAVE_INIT, 0x02, "write", EnclaveInit),
+    IoctlSpec("get_info", IOC_GET_INFO, 0x80, "read", Info),
+    IoctlSpec("enclave_run", IOC_ENCLAVE_RUN, 0x81, "readwrite", EnclaveRun),
+)
+"""Every ioctl in spec order."""
