@@ -9,8 +9,12 @@ from typing import Callable
 from .model import Field
 
 _C_TYPES = {"u8": "__u8", "u16": "__u16", "u32": "__u32", "u64": "__u64"}
-_CTYPES = {"u8": "ctypes.c_uint8", "u16": "ctypes.c_uint16", "u32": "ctypes.c_uint32",
-           "u64": "ctypes.c_uint64"}
+_CTYPES = {
+    "u8": "ctypes.c_uint8",
+    "u16": "ctypes.c_uint16",
+    "u32": "ctypes.c_uint32",
+    "u64": "ctypes.c_uint64",
+}
 
 
 def one_line(doc: str) -> str:
@@ -27,7 +31,7 @@ def summary(doc: str) -> str:
 
 def rest_lines(doc: str, width: int = 74) -> list[str]:
     """Everything after the first sentence, wrapped."""
-    text = one_line(doc)[len(summary(doc)):].strip()
+    text = one_line(doc)[len(summary(doc)) :].strip()
     return textwrap.wrap(text, width) if text else []
 
 
@@ -46,7 +50,7 @@ def py_doc(doc: str, indent: int = 0) -> str:
 
 
 def c_literal(value: int, hexa: bool = False) -> str:
-    text = f"0x{value:X}" if hexa or value >= 0x10000 else str(value)
+    text = f"0x{value:X}" if hexa else str(value)
     if value > 0xFFFFFFFF:
         return text + "ULL"
     if value > 0x7FFFFFFF:
@@ -55,7 +59,7 @@ def c_literal(value: int, hexa: bool = False) -> str:
 
 
 def py_literal(value: int, hexa: bool = False) -> str:
-    return f"0x{value:X}" if hexa or value >= 0x10000 else str(value)
+    return f"0x{value:X}" if hexa else str(value)
 
 
 def hex2(value: int) -> str:

@@ -15,6 +15,9 @@ IOC_DIR = {"none": 0, "write": 1, "read": 2, "readwrite": 3}
 IOC_DIR_MACRO = {"none": "_IO", "write": "_IOW", "read": "_IOR", "readwrite": "_IOWR"}
 IOC_SIZE_LIMIT = 1 << 14
 
+# The SVSM specification's generic result codes; protocols add theirs from 0x80001000.
+SVSM_GENERIC_RESULTS = frozenset(range(0x80000000, 0x80000008))
+
 
 class SpecError(ValueError):
     """The spec is well-formed YAML but describes an impossible ABI."""
@@ -39,6 +42,7 @@ class Constant:
     doc: str
     c_name: str
     py_name: str
+    hexa: bool
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,6 @@ class Ioctl:
     nr: int
     dir: str
     struct: Struct
-    handler: bool
     doc: str
     value: int
     c_name: str
@@ -267,7 +270,8 @@ def build(spec: dict[str, Any]) -> Model:
         for raw in raw_group.get("constants", []):
             c_name, py_name = _names(prefix, raw["name"])
             claim(c_name, py_name)
-            constants.append(Constant(raw["name"], raw["value"], raw["doc"], c_name, py_name))
+            hexa = raw.get("format", "hex" if raw["value"] >= 0x10000 else "decimal") == "hex"
+            constants.append(Constant(raw["name"], raw["value"], raw["doc"], c_name, py_name, hexa))
 
         enums = []
         for raw in raw_group.get("enums", []):
@@ -284,9 +288,13 @@ def build(spec: dict[str, Any]) -> Model:
                 c_name = f"{enum_c}_{upper(entry['name'])}"
                 claim(c_name, f"{py_class}.{upper(entry['name'])}")
                 entries.append(
-                    EnumEntry(entry["name"], entry["value"], entry["doc"], c_name, upper(entry["name"]))
+                    EnumEntry(
+                        entry["name"], entry["value"], entry["doc"], c_name, upper(entry["name"])
+                    )
                 )
-            enums.append(Enum(raw["name"], raw["doc"], raw["kind"], enum_c, py_class, tuple(entries)))
+            enums.append(
+                Enum(raw["name"], raw["doc"], raw["kind"], enum_c, py_class, tuple(entries))
+            )
 
         results = []
         results_doc = ""
@@ -304,16 +312,21 @@ def build(spec: dict[str, Any]) -> Model:
                 claim(c_name, f"SehResult.{upper(raw['name'])}")
                 results.append(
                     Result(
-                        raw["name"], raw["value"], raw["errno"], bool(raw.get("retry", False)),
-                        raw["doc"], c_name, upper(raw["name"]),
+                        raw["name"],
+                        raw["value"],
+                        raw["errno"],
+                        bool(raw.get("retry", False)),
+                        raw["doc"],
+                        c_name,
+                        upper(raw["name"]),
                     )
                 )
-            generic = [r for r in results if r.value < 0x80001000]
-            specific = [r for r in results if r.value >= 0x80001000]
-            if any(r.value >= 0x80001000 for r in generic) or not all(
-                0x80001000 <= r.value for r in specific
-            ):
-                raise SpecError("protocol result codes must start at 0x80001000")
+            for r in results:
+                if r.value and r.value not in SVSM_GENERIC_RESULTS and r.value < 0x80001000:
+                    raise SpecError(
+                        f"result {r.name}: {r.value:#x} is neither an SVSM generic code nor a "
+                        "protocol code (protocol codes start at 0x80001000)"
+                    )
 
         structs = []
         for raw in raw_group.get("structs", []):
@@ -338,8 +351,8 @@ def build(spec: dict[str, Any]) -> Model:
                 if raw["nr"] in used:
                     raise SpecError(f"ioctl {raw['name']}: number {raw['nr']:#x} taken or reserved")
                 used.add(raw["nr"])
-                struct = known.get(raw["struct"])
-                if struct is None:
+                arg_struct = known.get(raw["struct"])
+                if arg_struct is None:
                     raise SpecError(f"ioctl {raw['name']}: unknown struct {raw['struct']}")
                 c_name, py_name = _names(prefix, f"ioc_{raw['name']}")
                 claim(c_name, py_name)
@@ -348,10 +361,9 @@ def build(spec: dict[str, Any]) -> Model:
                         name=raw["name"],
                         nr=raw["nr"],
                         dir=raw["dir"],
-                        struct=struct,
-                        handler=raw["handler"],
+                        struct=arg_struct,
                         doc=raw["doc"],
-                        value=ioc(raw["dir"], magic, raw["nr"], struct.size),
+                        value=ioc(raw["dir"], magic, raw["nr"], arg_struct.size),
                         c_name=c_name,
                         py_name=py_name,
                         handler_name=f"vmpl_sgx_ioc_{raw['name']}",
@@ -385,11 +397,12 @@ def _check_cross_references(model: Model) -> None:
         raise SpecError("constant api-version must equal the spec's api-version")
     add_req = model.structs_by_name.get("seh_add_pages_req")
     if add_req is not None:
-        pages = next(f for f in add_req.fields if f.name == "pages")
-        if pages.count != consts["SEH_MAX_PAGES_PER_CALL"]:
+        descs = next(f for f in add_req.fields if f.name == "pages")
+        if descs.count != consts["SEH_MAX_PAGES_PER_CALL"]:
             raise SpecError("seh_add_pages_req.pages must hold SEH_MAX_PAGES_PER_CALL entries")
+    caa_size = consts.get("SEH_CAA_BUFFER_SIZE", 1 << 62)
     for struct in model.structs:
-        if struct.name.startswith("seh_") and struct.size > consts.get("SEH_CAA_BUFFER_SIZE", 1 << 62):
+        if struct.name.startswith("seh_") and struct.size > caa_size:
             raise SpecError(f"struct {struct.name} does not fit the Calling Area buffer")
     if "LB_MAX_MESSAGE" in consts:
         header = model.structs_by_name["lb_header"].size

@@ -86,12 +86,14 @@ def _context(model: Model, output: Output) -> dict[str, Any]:
     }
 
 
-def _tidy(text: str) -> str:
+def _tidy(text: str, max_blank: int) -> str:
     """Collapse the blank lines template control flow leaves, end with one newline."""
     lines = [line.rstrip() for line in text.splitlines()]
     tidy: list[str] = []
+    blank = 0
     for line in lines:
-        if not line and tidy and not tidy[-1]:
+        blank = blank + 1 if not line else 0
+        if blank > max_blank:
             continue
         tidy.append(line)
     while tidy and not tidy[-1]:
@@ -102,6 +104,9 @@ def _tidy(text: str) -> str:
 def render_all(model: Model) -> dict[str, str]:
     env = _environment()
     return {
-        out.path: _tidy(env.get_template(out.template).render(**_context(model, out)))
+        out.path: _tidy(
+            env.get_template(out.template).render(**_context(model, out)),
+            max_blank=2 if out.comment == "py" else 1,
+        )
         for out in OUTPUTS
     }

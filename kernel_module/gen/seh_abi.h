@@ -20,7 +20,7 @@
  * numbers that SVSM implementations allocate in sequence, so it collides
  * with none of them now and is unlikely to later.
  */
-#define VMPL_SGX_SEH_PROTOCOL 94
+#define VMPL_SGX_SEH_PROTOCOL 0x5E
 
 /* Version of the SEH protocol spoken by this module. */
 #define VMPL_SGX_SEH_VERSION 1
@@ -262,7 +262,7 @@ struct vmpl_sgx_seh_destroy_req {
  * Largest message in bytes, 64 + 128 * 16 + 4096 + 128 * 4096; read() with a
  * smaller buffer fails with EINVAL.
  */
-#define VMPL_SGX_LB_MAX_MESSAGE 0x81840
+#define VMPL_SGX_LB_MAX_MESSAGE 530496
 
 /*
  * VMPL_SGX_LB_PAGE_FLAG_* - Flags of a loopback page table entry.

@@ -26,13 +26,14 @@ ever made; additions are announced through capability bits instead.
 PAGE_SIZE: Final = 4096
 """Size of an enclave page."""
 
-RUN_BUFFER_MAX: Final = 0x10000
+RUN_BUFFER_MAX: Final = 65536
 """Largest RUN input buffer and output capacity, in bytes, that this ABI version allows. GET_INFO
 reports the limit actually in force, which may be lower.
 """
 
 INFO_SIZE_VER0: Final = 64
 """Size of the first published version of struct vmpl_sgx_info."""
+
 
 class Transport(enum.IntEnum):
     """How the module reaches the SEH (GET_INFO.transport)."""
@@ -46,6 +47,7 @@ class Transport(enum.IntEnum):
     SIMULATOR = 3
     """The SDK's in-process simulator (never reported by the module)."""
 
+
 class Cap(enum.IntFlag):
     """Capability bits reported by GET_INFO.capabilities."""
 
@@ -56,11 +58,13 @@ class Cap(enum.IntFlag):
     EXCEPTION_INFO = 0x4
     """Exception exits report vector, error code and address."""
 
+
 class PageFlag(enum.IntFlag):
     """Flags of ENCLAVE_ADD_PAGES, as in Linux SGX."""
 
     MEASURE = 0x1
     """Extend the measurement with the page contents (EEXTEND)."""
+
 
 class Enclu(enum.IntEnum):
     """ENCLU leaf numbers used in RUN.function."""
@@ -71,6 +75,7 @@ class Enclu(enum.IntEnum):
     """Answer the pending ocall of the TCS and continue."""
     EEXIT = 4
     """Written back when the enclave left through EEXIT (normal or ocall exit)."""
+
 
 class Exit(enum.IntEnum):
     """How a RUN ended (RUN.exit_kind)."""
@@ -86,6 +91,7 @@ class Exit(enum.IntEnum):
     EXCEPTION = 3
     """The enclave faulted; the exception fields are valid and the ecall is over."""
 
+
 class EnclaveCreate(ctypes.Structure):
     """Argument of ENCLAVE_CREATE (same layout as Linux's struct sgx_enclave_create)."""
 
@@ -95,6 +101,7 @@ class EnclaveCreate(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
+
 
 class EnclaveAddPages(ctypes.Structure):
     """Argument of ENCLAVE_ADD_PAGES (same layout as Linux's struct sgx_enclave_add_pages)."""
@@ -116,6 +123,7 @@ class EnclaveAddPages(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
+
 class EnclaveInit(ctypes.Structure):
     """Argument of ENCLAVE_INIT (same layout as Linux's struct sgx_enclave_init)."""
 
@@ -125,6 +133,7 @@ class EnclaveInit(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
+
 
 class Info(ctypes.Structure):
     """Result of GET_INFO. Versioned: size comes first and tells how many bytes the module filled;
@@ -157,6 +166,7 @@ later versions only append fields.
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved0", "reserved1",)
     """Fields that must be zero."""
+
 
 class EnclaveRun(ctypes.Structure):
     """Argument of ENCLAVE_RUN. Starts like Linux's struct sgx_enclave_run; everything after
@@ -200,6 +210,7 @@ call_id (on an ocall exit), exit_kind, output_len and retval.
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("flags", "reserved",)
     """Fields that must be zero."""
 
+
 MAGIC: Final = 0xA4
 """ioctl type byte of /dev/vmpl_sgx."""
 
@@ -232,7 +243,7 @@ SIGSTRUCT_SIZE: Final = 1808
 MIN_ENCLAVE_SIZE: Final = 8192
 """Smallest SECS.size ECREATE accepts."""
 
-VENDOR_INTEL: Final = 32902
+VENDOR_INTEL: Final = 0x8086
 """SIGSTRUCT.vendor for Intel-signed enclaves; 0 otherwise."""
 
 SIGSTRUCT_EXPONENT: Final = 3
@@ -241,7 +252,7 @@ SIGSTRUCT_EXPONENT: Final = 3
 SIGSTRUCT_TYPE_DEBUG: Final = 0x80000000
 """SIGSTRUCT.type bit for debug-signed enclaves."""
 
-XFRM_MANDATORY: Final = 3
+XFRM_MANDATORY: Final = 0x3
 """XFRM bits that must be set (x87 and SSE)."""
 
 MISCSELECT_RESERVED: Final = 0xFFFFFFFE
@@ -249,6 +260,7 @@ MISCSELECT_RESERVED: Final = 0xFFFFFFFE
 
 ATTRIBUTES_RESERVED: Final = 0xFFFFFFFFFFFFF348
 """SECS.attributes bits that must be zero (3, 6, 8, 9 and 11-63)."""
+
 
 class SecinfoFlag(enum.IntFlag):
     """SECINFO.flags permission bits and page type field."""
@@ -268,6 +280,7 @@ class SecinfoFlag(enum.IntFlag):
     PAGE_TYPE_MASK = 0xFF00
     """Page type field, bits 15-8."""
 
+
 class PageType(enum.IntEnum):
     """SECINFO page types (value of SECINFO.flags bits 15-8)."""
 
@@ -281,6 +294,7 @@ class PageType(enum.IntEnum):
     """Version array."""
     TRIM = 4
     """Trimmed page."""
+
 
 class Attr(enum.IntFlag):
     """SECS.attributes bits."""
@@ -299,6 +313,7 @@ class Attr(enum.IntFlag):
     """Key separation and sharing."""
     AEXNOTIFY = 0x400
     """AEX notifications."""
+
 
 class Secs(ctypes.Structure):
     """SGX Enclave Control Structure (4096 bytes)."""
@@ -340,6 +355,7 @@ class Secs(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3", "reserved4",)
     """Fields that must be zero."""
 
+
 class Secinfo(ctypes.Structure):
     """Security information of a page (64 bytes)."""
 
@@ -351,6 +367,7 @@ class Secinfo(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
+
 
 class Tcs(ctypes.Structure):
     """Thread Control Structure (4096 bytes)."""
@@ -383,6 +400,7 @@ class Tcs(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
+
 
 class Sigstruct(ctypes.Structure):
     """Enclave signature structure (1808 bytes)."""
@@ -446,7 +464,7 @@ class Sigstruct(ctypes.Structure):
 
 # ---- The SEH protocol: the wire between the guest module and the Secure Enclave Handler at VMPL0. It follows the SVSM calling convention: RAX = (protocol << 32) | call on entry and the result code on return. The request sits at the start of the 4088-byte buffer of the calling vCPU's Calling Area and RCX holds its length in bytes; the SEH writes the response over it and returns its length in RCX. RDX, R8 and R9 are zero. Bulk data (SECS, page contents, SIGSTRUCT, run buffers) lives in guest pages owned by the module and is named by guest-physical address.
 
-SEH_PROTOCOL: Final = 94
+SEH_PROTOCOL: Final = 0x5E
 """SVSM protocol number of the SEH. 0 is core, 1 attestation and 2 vTPM in every SVSM; COCONUT-SVSM
 uses 3 (APIC emulation) and 4 (UEFI variable store), which the NestedSGX prototype also used for
 its "SGX" protocol; TEEVisor's enclave calls use 0x10. 0x5E ("SE") sits away from the low
@@ -471,6 +489,7 @@ buffer, so loading 512 KiB costs one world switch.
 SEH_RUN_PAGES: Final = 16
 """Guest pages per run buffer (input or output); 16 pages carry RUN_BUFFER_MAX bytes."""
 
+
 class SehCall(enum.IntEnum):
     """Call numbers of the SEH protocol (RAX[31:0])."""
 
@@ -487,11 +506,13 @@ class SehCall(enum.IntEnum):
     DESTROY = 5
     """Tear the enclave down and free its memory."""
 
+
 class SehDescFlag(enum.IntFlag):
     """Flags of an ADD_PAGES page descriptor."""
 
     MEASURE = 0x1
     """EEXTEND the page after EADD."""
+
 
 class SehResult(enum.IntEnum):
     """Result codes returned in RAX. The first nine are the SVSM's generic codes; the SEH's own codes
@@ -551,6 +572,7 @@ start at 0x80001000. errno is what the module returns to user space for each (ne
     NO_IMAGE = 0x80001010
     """The enclave holds no code the SEH can run."""
 
+
 SEH_RESULT_ERRNO: Final[Mapping[SehResult, int]] = {
     SehResult.SUCCESS: 0,
     SehResult.INCOMPLETE: errno.EAGAIN,
@@ -587,6 +609,7 @@ SEH_RESULT_RETRY: Final = frozenset({
 })
 """Result codes after which the module repeats the call (a bounded number of times)."""
 
+
 class SehQueryReq(ctypes.Structure):
     """QUERY request."""
 
@@ -598,6 +621,7 @@ class SehQueryReq(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
+
 
 class SehQueryRsp(ctypes.Structure):
     """QUERY response."""
@@ -619,6 +643,7 @@ class SehQueryRsp(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+
 class SehCreateReq(ctypes.Structure):
     """CREATE request."""
 
@@ -629,6 +654,7 @@ class SehCreateReq(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
+
 class SehCreateRsp(ctypes.Structure):
     """CREATE response."""
 
@@ -638,6 +664,7 @@ class SehCreateRsp(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
+
 
 class SehPageDesc(ctypes.Structure):
     """One page of an ADD_PAGES batch."""
@@ -655,6 +682,7 @@ class SehPageDesc(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
+
 class SehAddPagesReq(ctypes.Structure):
     """ADD_PAGES request; pages are added in order and stop at the first failure."""
 
@@ -671,6 +699,7 @@ class SehAddPagesReq(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+
 class SehAddPagesRsp(ctypes.Structure):
     """ADD_PAGES response, valid on success and on failure."""
 
@@ -682,6 +711,7 @@ class SehAddPagesRsp(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
+
 
 class SehInitReq(ctypes.Structure):
     """INIT request."""
@@ -695,6 +725,7 @@ class SehInitReq(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
+
 class SehInitRsp(ctypes.Structure):
     """INIT response."""
 
@@ -706,6 +737,7 @@ class SehInitRsp(ctypes.Structure):
     ]
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
+
 
 class SehEnterReq(ctypes.Structure):
     """ENTER request."""
@@ -731,6 +763,7 @@ class SehEnterReq(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
+
 class SehEnterRsp(ctypes.Structure):
     """ENTER response."""
 
@@ -753,6 +786,7 @@ class SehEnterRsp(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
+
 class SehDestroyReq(ctypes.Structure):
     """DESTROY request."""
 
@@ -774,16 +808,18 @@ LB_VERSION: Final = 1
 LB_MAX_PAGES: Final = 128
 """Largest page table of one message (ADD_PAGES batches are the biggest)."""
 
-LB_MAX_MESSAGE: Final = 0x81840
+LB_MAX_MESSAGE: Final = 530496
 """Largest message in bytes, 64 + 128 * 16 + 4096 + 128 * 4096; read() with a smaller buffer fails
 with EINVAL.
 """
+
 
 class LbPageFlag(enum.IntFlag):
     """Flags of a loopback page table entry."""
 
     WRITABLE = 0x1
     """The SEH may write this page; the response carries its new contents."""
+
 
 class LbHeader(ctypes.Structure):
     """First 64 bytes of every loopback message."""
@@ -813,6 +849,7 @@ class LbHeader(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+
 class LbPage(ctypes.Structure):
     """One entry of the page table."""
 
@@ -827,6 +864,7 @@ class LbPage(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+
 class LbCaa(ctypes.Structure):
     """Image of the Calling Area buffer, padded to a page so page contents stay aligned."""
 
@@ -839,6 +877,7 @@ class LbCaa(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+
 class IoctlSpec(NamedTuple):
     """One ioctl of the spec."""
 
@@ -847,6 +886,7 @@ class IoctlSpec(NamedTuple):
     nr: int
     direction: str
     struct: type[ctypes.Structure]
+
 
 IOCTLS: Final[tuple[IoctlSpec, ...]] = (
     IoctlSpec("enclave_create", IOC_ENCLAVE_CREATE, 0x00, "write", EnclaveCreate),

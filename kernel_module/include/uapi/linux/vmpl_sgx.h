@@ -27,7 +27,7 @@
  * version allows. GET_INFO reports the limit actually in force, which may be
  * lower.
  */
-#define VMPL_SGX_RUN_BUFFER_MAX 0x10000
+#define VMPL_SGX_RUN_BUFFER_MAX 65536
 
 /* Size of the first published version of struct vmpl_sgx_info. */
 #define VMPL_SGX_INFO_SIZE_VER0 64
@@ -233,7 +233,7 @@ struct vmpl_sgx_enclave_run {
 #define VMPL_SGX_MIN_ENCLAVE_SIZE 8192
 
 /* SIGSTRUCT.vendor for Intel-signed enclaves; 0 otherwise. */
-#define VMPL_SGX_VENDOR_INTEL 32902
+#define VMPL_SGX_VENDOR_INTEL 0x8086
 
 /* The only RSA public exponent EINIT accepts. */
 #define VMPL_SGX_SIGSTRUCT_EXPONENT 3
@@ -242,7 +242,7 @@ struct vmpl_sgx_enclave_run {
 #define VMPL_SGX_SIGSTRUCT_TYPE_DEBUG 0x80000000U
 
 /* XFRM bits that must be set (x87 and SSE). */
-#define VMPL_SGX_XFRM_MANDATORY 3
+#define VMPL_SGX_XFRM_MANDATORY 0x3
 
 /* MISCSELECT bits that must be zero (all but EXINFO). */
 #define VMPL_SGX_MISCSELECT_RESERVED 0xFFFFFFFEU
