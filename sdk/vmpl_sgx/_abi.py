@@ -99,6 +99,8 @@ class EnclaveCreate(ctypes.Structure):
     _fields_ = [
         ("src", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_create"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -120,6 +122,8 @@ class EnclaveAddPages(ctypes.Structure):
         ("flags", ctypes.c_uint64),
         ("count", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_add_pages"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -131,6 +135,8 @@ class EnclaveInit(ctypes.Structure):
     _fields_ = [
         ("sigstruct", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_init"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -164,6 +170,8 @@ later versions only append fields.
         ("max_enclave_size", ctypes.c_uint64),
         ("reserved1", ctypes.c_uint64 * 2),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_info"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved0", "reserved1",)
     """Fields that must be zero."""
 
@@ -207,6 +215,8 @@ call_id (on an ocall exit), exit_kind, output_len and retval.
         ("retval", ctypes.c_uint64),
         ("reserved", ctypes.c_uint8 * 184),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_run"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("flags", "reserved",)
     """Fields that must be zero."""
 
@@ -352,6 +362,8 @@ class Secs(ctypes.Structure):
         ("config_svn", ctypes.c_uint16),
         ("reserved4", ctypes.c_uint8 * 3834),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_secs"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3", "reserved4",)
     """Fields that must be zero."""
 
@@ -365,6 +377,8 @@ class Secinfo(ctypes.Structure):
         ("flags", ctypes.c_uint64),
         ("reserved", ctypes.c_uint8 * 56),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_secinfo"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -398,6 +412,8 @@ class Tcs(ctypes.Structure):
         ("gslimit", ctypes.c_uint32),
         ("reserved", ctypes.c_uint8 * 4024),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_tcs"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -459,6 +475,8 @@ class Sigstruct(ctypes.Structure):
         ("q1", ctypes.c_uint8 * 384),
         ("q2", ctypes.c_uint8 * 384),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_sigstruct"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3", "reserved4",)
     """Fields that must be zero."""
 
@@ -619,6 +637,8 @@ class SehQueryReq(ctypes.Structure):
         ("version", ctypes.c_uint32),
         ("reserved", ctypes.c_uint32),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_query_req"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -640,6 +660,8 @@ class SehQueryRsp(ctypes.Structure):
         ("capabilities", ctypes.c_uint64),
         ("max_enclave_size", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_query_rsp"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -651,6 +673,8 @@ class SehCreateReq(ctypes.Structure):
     _fields_ = [
         ("secs_gpa", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_create_req"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -662,6 +686,8 @@ class SehCreateRsp(ctypes.Structure):
     _fields_ = [
         ("handle", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_create_rsp"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -679,6 +705,8 @@ class SehPageDesc(ctypes.Structure):
         ("secinfo_flags", ctypes.c_uint32),
         ("flags", ctypes.c_uint32),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_page_desc"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -696,6 +724,8 @@ class SehAddPagesReq(ctypes.Structure):
         ("reserved", ctypes.c_uint32),
         ("pages", SehPageDesc * 128),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_add_pages_req"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -709,6 +739,8 @@ class SehAddPagesRsp(ctypes.Structure):
         ("done", ctypes.c_uint32),
         ("reserved", ctypes.c_uint32),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_add_pages_rsp"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -722,6 +754,8 @@ class SehInitReq(ctypes.Structure):
         ("handle", ctypes.c_uint64),
         ("sigstruct_gpa", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_init_req"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -735,6 +769,8 @@ class SehInitRsp(ctypes.Structure):
         ("mrenclave", ctypes.c_uint8 * 32),
         ("mrsigner", ctypes.c_uint8 * 32),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_init_rsp"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -760,6 +796,8 @@ class SehEnterReq(ctypes.Structure):
         ("input_gpa", ctypes.c_uint64 * 16),
         ("output_gpa", ctypes.c_uint64 * 16),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_enter_req"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -783,6 +821,8 @@ class SehEnterRsp(ctypes.Structure):
         ("exception_addr", ctypes.c_uint64),
         ("retval", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_enter_rsp"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -794,6 +834,8 @@ class SehDestroyReq(ctypes.Structure):
     _fields_ = [
         ("handle", ctypes.c_uint64),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_destroy_req"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""
 
@@ -846,6 +888,8 @@ class LbHeader(ctypes.Structure):
         ("npages", ctypes.c_uint32),
         ("reserved", ctypes.c_uint32),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_lb_header"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -861,6 +905,8 @@ class LbPage(ctypes.Structure):
         ("flags", ctypes.c_uint32),
         ("reserved", ctypes.c_uint32),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_lb_page"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
@@ -874,6 +920,8 @@ class LbCaa(ctypes.Structure):
         ("buffer", ctypes.c_uint8 * 4088),
         ("reserved", ctypes.c_uint8 * 8),
     ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_lb_caa"
+    """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 

@@ -1,0 +1,58 @@
+# vmpl-sgx developer entry points. Every target creates or reuses .venv, so a
+# fresh clone needs nothing else:
+#   make demo     the main job: build, measure, sign, load and run enclaves
+#   make test     everything: generator gates, the Python matrix, the kernel
+#                 builds and the real-kernel VM tier
+#   make regen    regenerate every file derived from abi/vmpl_sgx.yaml
+#   make vmtest   only the VM tier (Debian 6.1 and 6.12 under QEMU)
+#   make bench    the benchmarks (see docs/performance.md)
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The pyenv interpreters this machine kind carries, so tox finds python3.9 .. 3.13.
+PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.*/bin)
+empty :=
+space := $(empty) $(empty)
+export PATH := $(subst $(space),:,$(PYENV_BINS)):$(PATH)
+
+.PHONY: all demo test regen check tox kernel-build vmtest bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/vmpl-sgx demo
+
+regen: $(STAMP)
+	$(PY) -m codegen
+
+check: $(STAMP)
+	$(PY) -m codegen --check
+	$(VENV)/bin/ruff check sdk codegen tests benchmarks
+	$(VENV)/bin/mypy --strict sdk codegen
+
+tox: $(STAMP)
+	$(VENV)/bin/tox run -e py39,py310,py311,py312,py313,type,lint,codegen-check
+
+kernel-build: $(STAMP)
+	$(PY) -m tests.vm.build_check
+
+vmtest: $(STAMP)
+	$(PY) -m tests.vm.run --kernel all
+
+test: check tox kernel-build vmtest
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .pytest_cache
+	$(MAKE) -C kernel_module clean || true

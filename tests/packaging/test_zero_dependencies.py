@@ -1,0 +1,73 @@
+"""The SDK needs nothing but the standard library, at install time and at import time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+IMPORT_PROBE = r"""
+import json, os, sys, sysconfig
+sys.path.insert(0, sys.argv[1])
+before = set(sys.modules)
+import vmpl_sgx
+import vmpl_sgx.cli
+stdlib = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
+foreign = []
+for name, module in sorted(sys.modules.items()):
+    if name in before or name.split(".")[0] == "vmpl_sgx":
+        continue
+    path = getattr(module, "__file__", None)
+    if path is None:
+        continue  # built into the interpreter
+    real = os.path.realpath(path)
+    if "site-packages" in real or not any(real.startswith(p + os.sep) for p in stdlib):
+        foreign.append((name, real))
+print(json.dumps(foreign))
+"""
+
+
+def test_import_loads_only_the_standard_library() -> None:
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", IMPORT_PROBE, str(ROOT / "sdk")],
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(result.stdout) == []
+
+
+def test_installing_pulls_nothing(tmp_path: Path) -> None:
+    """Resolve `pip install .` without any index: any dependency would fail it."""
+    pytest.importorskip("setuptools", reason="building the SDK needs setuptools")
+    report = tmp_path / "report.json"
+    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index",
+         "--no-build-isolation", "--quiet", "--report", str(report), str(ROOT)],
+        check=True, env=env, cwd=tmp_path,
+    )
+    installs = json.loads(report.read_text())["install"]
+    assert [item["metadata"]["name"] for item in installs] == ["vmpl-sgx"]
+    assert installs[0]["metadata"].get("requires_dist", []) == [] or all(
+        "extra ==" in req for req in installs[0]["metadata"]["requires_dist"]
+    )
+
+
+def test_wheel_holds_the_sdk_only(tmp_path: Path) -> None:
+    pytest.importorskip("setuptools", reason="building the SDK needs setuptools")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True, cwd=tmp_path,
+    )
+    (wheel,) = tmp_path.glob("vmpl_sgx-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "vmpl_sgx/py.typed" in names
+    assert "vmpl_sgx/_abi.py" in names
+    assert not [n for n in names if n.startswith(("codegen/", "tests/", "abi/"))]
