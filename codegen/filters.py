@@ -9,6 +9,7 @@ from typing import Callable
 from .model import Field
 
 _C_TYPES = {"u8": "__u8", "u16": "__u16", "u32": "__u32", "u64": "__u64"}
+_STDINT_TYPES = {"u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t"}
 _CTYPES = {
     "u8": "ctypes.c_uint8",
     "u16": "ctypes.c_uint16",
@@ -70,8 +71,9 @@ def hex8(value: int) -> str:
     return f"0x{value:08X}"
 
 
-def c_decl(field: Field) -> str:
-    base = f"struct {field.struct.c_name}" if field.struct else _C_TYPES[field.type]
+def c_decl(field: Field, stdint: bool = False) -> str:
+    types = _STDINT_TYPES if stdint else _C_TYPES
+    base = f"struct {field.struct.c_name}" if field.struct else types[field.type]
     suffix = f"[{field.count}]" if field.is_array else ""
     return f"{base} {field.name}{suffix}"
 

@@ -49,6 +49,7 @@ OUTPUTS = (
     Output("kernel_module/gen/seh_abi.h", "seh_abi.h.j2", "c"),
     Output("kernel_module/gen/layout_asserts.h", "layout_asserts.h.j2", "c"),
     Output("kernel_module/gen/ioctl_table.h", "ioctl_table.h.j2", "c"),
+    Output("sdk/vmpl_sgx/runtime/include/vmpl_sgx_enclave_abi.h", "enclave_abi.h.j2", "c"),
     Output("sdk/vmpl_sgx/_abi.py", "abi.py.j2", "py"),
     Output("docs/abi.md", "abi.md.j2", "md"),
 )
@@ -71,16 +72,18 @@ def _context(model: Model, output: Output) -> dict[str, Any]:
     scope = {
         "kernel_module/include/uapi/linux/vmpl_sgx.h": model.scope("uapi"),
         "kernel_module/gen/seh_abi.h": model.scope("seh"),
+        "sdk/vmpl_sgx/runtime/include/vmpl_sgx_enclave_abi.h": model.scope("enclave"),
     }.get(output.path, model.groups)
     call_enum = next(e for g in model.groups for e in g.enums if e.py_name == "SehCall")
     return {
         "model": model,
         "groups": scope,
-        "structs": model.structs,
+        "structs": [s for s in model.structs if s.scope != "enclave"],
         "ioctls": model.ioctls,
         "results": model.results,
         "call_enum": call_enum,
         "reserved_structs": [s for s in model.structs if s.reserved_fields and s.scope == "uapi"],
+        "frame_size": model.structs_by_name["enclave_frame"].size,
         "banner": output.banner(),
         "banner_text": output.banner_text(),
     }

@@ -925,6 +925,88 @@ class LbCaa(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+# ---- The enclave ABI: how the SEH enters enclave code and how that code leaves. The SEH calls the entry point (SECS.base + TCS.oentry) as a System V function taking one argument, a pointer to struct vmpl_sgx_enclave_frame in memory outside the enclave. The in-enclave runtime switches to the stack its thread data names, dispatches call_id through its ecall table, writes at most output_capacity bytes to output and returns a status, which RUN reports as retval of a normal exit. An ocall is a call through the frame's ocall pointer: the SEH ends the RUN with an ocall exit (the request bytes as output), and when the application answers with ERESUME the call returns with the answer copied to the response buffer. Exceptions in enclave code end the RUN with an exception exit.
+
+ENCLAVE_THREAD_DATA_SIZE: Final = 64
+"""Size of struct vmpl_sgx_enclave_thread_data, found at SECS.base + TCS.ofsbase."""
+
+
+class EnclaveStatus(enum.IntEnum):
+    """Status values the runtime returns from an ecall and that ocalls return."""
+
+    OK = 0
+    """Success."""
+    UNKNOWN_CALL = 1
+    """No ecall (or ocall handler) has this number."""
+    OUTPUT_TOO_SMALL = 2
+    """The result does not fit the output buffer."""
+    BAD_INPUT = 3
+    """The input is malformed for this call."""
+    OCALL_FAILED = 4
+    """The host could not serve the ocall."""
+
+
+class EnclaveFrame(ctypes.Structure):
+    """What the SEH passes to the enclave entry point; lives outside the enclave."""
+
+    tcs: int
+    enclave_base: int
+    fsbase: int
+    gsbase: int
+    call_id: int
+    reserved0: int
+    input: int
+    input_len: int
+    output: int
+    output_capacity: int
+    output_len: int
+    ocall: int
+    reserved1: ctypes.Array[ctypes.c_uint64]
+    _fields_ = [
+        ("tcs", ctypes.c_uint64),
+        ("enclave_base", ctypes.c_uint64),
+        ("fsbase", ctypes.c_uint64),
+        ("gsbase", ctypes.c_uint64),
+        ("call_id", ctypes.c_uint32),
+        ("reserved0", ctypes.c_uint32),
+        ("input", ctypes.c_uint64),
+        ("input_len", ctypes.c_uint64),
+        ("output", ctypes.c_uint64),
+        ("output_capacity", ctypes.c_uint64),
+        ("output_len", ctypes.c_uint64),
+        ("ocall", ctypes.c_uint64),
+        ("reserved1", ctypes.c_uint64 * 5),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_frame"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved0", "reserved1",)
+    """Fields that must be zero."""
+
+
+class EnclaveThreadData(ctypes.Structure):
+    """Per-thread data the loader places at SECS.base + TCS.ofsbase (measured)."""
+
+    self_offset: int
+    stack_top_offset: int
+    stack_size: int
+    heap_offset: int
+    heap_size: int
+    thread_index: int
+    reserved: ctypes.Array[ctypes.c_uint64]
+    _fields_ = [
+        ("self_offset", ctypes.c_uint64),
+        ("stack_top_offset", ctypes.c_uint64),
+        ("stack_size", ctypes.c_uint64),
+        ("heap_offset", ctypes.c_uint64),
+        ("heap_size", ctypes.c_uint64),
+        ("thread_index", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 2),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_thread_data"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
 
 class IoctlSpec(NamedTuple):
     """One ioctl of the spec."""

@@ -20,7 +20,11 @@ from vmpl_sgx import _abi
 
 from .conftest import ROOT
 
-INCLUDES = [ROOT / "kernel_module" / "include" / "uapi", ROOT / "kernel_module" / "gen"]
+INCLUDES = [
+    ROOT / "kernel_module" / "include" / "uapi",
+    ROOT / "kernel_module" / "gen",
+    ROOT / "sdk" / "vmpl_sgx" / "runtime" / "include",
+]
 LINUX_SGX_HEADER = Path("/usr/include/x86_64-linux-gnu/asm/sgx.h")
 
 PRELUDE = """
@@ -30,19 +34,24 @@ PRELUDE = """
 #define __maybe_unused __attribute__((unused))
 #include <linux/vmpl_sgx.h>
 #include <seh_abi.h>
+#include <vmpl_sgx_enclave_abi.h>
 """
 
 
 def structs() -> list[type[ctypes.Structure]]:
     return [
-        obj for obj in vars(_abi).values()
-        if isinstance(obj, type) and issubclass(obj, ctypes.Structure) and obj is not ctypes.Structure
+        obj
+        for obj in vars(_abi).values()
+        if isinstance(obj, type)
+        and issubclass(obj, ctypes.Structure)
+        and obj is not ctypes.Structure
     ]
 
 
 def constants() -> dict[str, int]:
     return {
-        name: value for name, value in vars(_abi).items()
+        name: value
+        for name, value in vars(_abi).items()
         if name.isupper() and isinstance(value, int) and not isinstance(value, bool)
     }
 
@@ -72,9 +81,8 @@ def test_c_layouts_constants_and_ioctls_equal_ctypes(tmp_path: Path) -> None:
         lines.append(f'\tprintf("size {c_name} %zu\\n", sizeof({c_name}));')
         expected.append(f"size {c_name} {ctypes.sizeof(cls)}")
         for field_name, *_ in cls._fields_:
-            lines.append(
-                f'\tprintf("offset {c_name}.{field_name} %zu\\n", offsetof({c_name}, {field_name}));'
-            )
+            where = f"{c_name}.{field_name}"
+            lines.append(f'\tprintf("offset {where} %zu\\n", offsetof({c_name}, {field_name}));')
             expected.append(f"offset {c_name}.{field_name} {getattr(cls, field_name).offset}")
     for name, value in constants().items():
         lines.append(f'\tprintf("const {name} %llu\\n", (unsigned long long)VMPL_SGX_{name});')
@@ -114,7 +122,10 @@ def test_sgx_compatible_ioctls_equal_linux(tmp_path: Path) -> None:
             f"offsetof(struct vmpl_sgx_enclave_run, {f}) == offsetof(struct sgx_enclave_run, {f})"
         )
     checks.append("sizeof(struct vmpl_sgx_enclave_run) == sizeof(struct sgx_enclave_run)")
-    source = PRELUDE + "#include <asm/sgx.h>\n" + "".join(
-        f'_Static_assert({c}, "{c}");\n' for c in checks
-    ) + 'int main(void)\n{\n\tputs("ok");\n\treturn 0;\n}\n'
+    source = (
+        PRELUDE
+        + "#include <asm/sgx.h>\n"
+        + "".join(f'_Static_assert({c}, "{c}");\n' for c in checks)
+        + 'int main(void)\n{\n\tputs("ok");\n\treturn 0;\n}\n'
+    )
     assert compile_and_run(tmp_path, source) == "ok\n"

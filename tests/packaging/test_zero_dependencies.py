@@ -37,7 +37,9 @@ print(json.dumps(foreign))
 def test_import_loads_only_the_standard_library() -> None:
     result = subprocess.run(
         [sys.executable, "-I", "-c", IMPORT_PROBE, str(ROOT / "sdk")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(result.stdout) == []
 
@@ -48,9 +50,22 @@ def test_installing_pulls_nothing(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index",
-         "--no-build-isolation", "--quiet", "--report", str(report), str(ROOT)],
-        check=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-index",
+            "--no-build-isolation",
+            "--quiet",
+            "--report",
+            str(report),
+            str(ROOT),
+        ],
+        check=True,
+        env=env,
+        cwd=tmp_path,
     )
     installs = json.loads(report.read_text())["install"]
     assert [item["metadata"]["name"] for item in installs] == ["vmpl-sgx"]
@@ -62,9 +77,20 @@ def test_installing_pulls_nothing(tmp_path: Path) -> None:
 def test_wheel_holds_the_sdk_only(tmp_path: Path) -> None:
     pytest.importorskip("setuptools", reason="building the SDK needs setuptools")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        cwd=tmp_path,
     )
     (wheel,) = tmp_path.glob("vmpl_sgx-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
