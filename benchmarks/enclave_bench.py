@@ -1,0 +1,180 @@
+"""What running enclave code natively costs: worker spawn, ecall and ocall round trips.
+
+Two levels are timed. "executor" drives the SEH model directly with guest pages in this
+process (what the loopback SEH does per RUN, minus the kernel); "app" goes through the SDK's
+EnclaveApp and the simulator (ioctl checks, user-memory copies, SEH request building), which
+is what an application on the simulator pays. Every figure is the median of several runs.
+
+Prints a table, then a final line `BENCH enclave spawn_ms=... ecall_us=... ocall_us=...`;
+--json prints the results as one JSON line before that final line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import struct
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sdk"))
+
+from vmpl_sgx._abi import PAGE_SIZE, Secs
+from vmpl_sgx.app import EnclaveApp
+from vmpl_sgx.enclave import Enclave
+from vmpl_sgx.executor import NativeExecutor
+from vmpl_sgx.image import ImageParams, layout_from_file
+from vmpl_sgx.layout import Layout, build_secs, mrenclave
+from vmpl_sgx.ocall_answer import encode_answer
+from vmpl_sgx.rsa import RsaPrivateKey
+from vmpl_sgx.samples import (
+    FAULTS_COUNT,
+    OCALL_CHECKSUM,
+    OCALL_ID_GET_RECORD,
+    build_sample,
+)
+from vmpl_sgx.seh import SehModel
+from vmpl_sgx.seh.enclave import Enclave as SehEnclave
+from vmpl_sgx.seh.enclave import NewPage
+from vmpl_sgx.simulator import Simulator
+
+OCALLS_PER_ECALL = 100
+
+
+def _median_seconds(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(repeat: int) -> Dict[str, float]:
+    key = RsaPrivateKey.generate()
+    with tempfile.TemporaryDirectory() as scratch, NativeExecutor() as executor:
+        faults = build_sample("faults", Path(scratch) / "faults.elf")
+        ocall = build_sample("ocall", Path(scratch) / "ocall.elf")
+        simulator = Simulator(SehModel(executor=executor))
+
+        def load(image: Path, threads: int = 1) -> EnclaveApp:
+            return EnclaveApp.load(
+                image, key, Enclave(simulator.open()), ImageParams(threads=threads)
+            )
+
+        # Spawn: the first ecall on a TCS starts its worker (the enclave's memory file is
+        # made once, at the enclave's first ecall); the second ecall on it does not.
+        spawn: List[float] = []
+        first_file: List[float] = []
+        for _ in range(max(3, repeat // 20)):
+            with load(faults, threads=2) as app:
+                first_file.append(_median_seconds(lambda: app.ecall(FAULTS_COUNT, thread=0), 1))
+                spawn.append(_median_seconds(lambda: app.ecall(FAULTS_COUNT, thread=1), 1))
+                steady = _median_seconds(lambda: app.ecall(FAULTS_COUNT, thread=1), 5)
+                spawn[-1] -= steady
+
+        with load(faults) as app:
+            app.ecall(FAULTS_COUNT)
+            ecall_app = _median_seconds(lambda: app.ecall(FAULTS_COUNT), repeat)
+
+        records = struct.pack("<I", OCALLS_PER_ECALL)
+        with load(ocall) as app:
+            app.register_ocall(OCALL_ID_GET_RECORD, lambda request: b"r")
+            app.ecall(OCALL_CHECKSUM, struct.pack("<I", 0))
+            none = _median_seconds(lambda: app.ecall(OCALL_CHECKSUM, struct.pack("<I", 0)), repeat)
+            many = _median_seconds(lambda: app.ecall(OCALL_CHECKSUM, records), max(5, repeat // 10))
+            ocall_app = (many - none) / OCALLS_PER_ECALL
+
+        executor_level = _executor_level(faults, ocall, repeat)
+    return {
+        "spawn_ms": statistics.median(spawn) * 1e3,
+        "first_ecall_ms": statistics.median(first_file) * 1e3,
+        "ecall_app_us": ecall_app * 1e6,
+        "ocall_app_us": ocall_app * 1e6,
+        **executor_level,
+    }
+
+
+def load_direct(layout: Layout) -> SehEnclave:
+    """The SEH's own record of `layout` loaded and initialized, without any transport."""
+    enclave = SehEnclave(1, Secs.from_buffer_copy(build_secs(layout)))
+    enclave.add_pages(
+        [
+            NewPage(
+                region.offset + page,
+                bytearray(region.data[page : page + PAGE_SIZE]),
+                region.secinfo_flags,
+                region.measured,
+            )
+            for region in layout.regions
+            for page in range(0, region.size, PAGE_SIZE)
+        ]
+    )
+    enclave.initialize(mrenclave(layout), bytes(32), 0, 0)
+    return enclave
+
+
+def _executor_level(faults: Path, ocall: Path, repeat: int) -> Dict[str, float]:
+    """The same round trips with the executor called straight, as the SEH model calls it."""
+
+    with NativeExecutor() as executor:
+        layout = layout_from_file(faults)
+        view = load_direct(layout)
+        tcs = layout.tcs_offsets[0]
+        executor.enter(view, tcs, FAULTS_COUNT, b"", 64)
+        ecall = _median_seconds(lambda: executor.enter(view, tcs, FAULTS_COUNT, b"", 64), repeat)
+
+        layout = layout_from_file(ocall)
+        view = load_direct(layout)
+        tcs = layout.tcs_offsets[0]
+        answer = encode_answer(0, b"r")
+
+        def ocalls() -> None:
+            executor.enter(view, tcs, OCALL_CHECKSUM, records, 4096)
+            for _ in range(OCALLS_PER_ECALL - 1):
+                executor.resume(view, tcs, answer, 4096)
+            executor.resume(view, tcs, answer, 4096)
+
+        records = struct.pack("<I", OCALLS_PER_ECALL)
+        ocall_total = _median_seconds(ocalls, max(5, repeat // 10))
+    return {
+        "ecall_executor_us": ecall * 1e6,
+        "ocall_executor_us": (ocall_total - ecall) / OCALLS_PER_ECALL * 1e6,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200, help="timed runs per figure")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    args = parser.parse_args()
+    results = measure(args.repeat)
+    rows = [
+        ("worker spawn (per TCS, first ecall)", results["spawn_ms"], "ms"),
+        ("first ecall of an enclave (memory file + spawn)", results["first_ecall_ms"], "ms"),
+        ("ecall round trip, executor", results["ecall_executor_us"], "us"),
+        ("ecall round trip, EnclaveApp on the simulator", results["ecall_app_us"], "us"),
+        ("ocall round trip, executor", results["ocall_executor_us"], "us"),
+        ("ocall round trip, EnclaveApp on the simulator", results["ocall_app_us"], "us"),
+    ]
+    for label, value, unit in rows:
+        print(f"{label:<50} {value:10.1f} {unit}")
+    if args.json:
+        print(json.dumps(results, sort_keys=True))
+    print(
+        "BENCH enclave "
+        f"spawn_ms={results['spawn_ms']:.1f} "
+        f"ecall_us={results['ecall_executor_us']:.1f} "
+        f"ocall_us={results['ocall_executor_us']:.1f} "
+        f"ecall_app_us={results['ecall_app_us']:.1f} "
+        f"ocall_app_us={results['ocall_app_us']:.1f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Enclave objects: ownership, the busy lock, the broken rule, bounce pages
+ * and the per-TCS running set, and teardown (DESTROY in the SEH).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "encl.h"
+#include "stats.h"
+
+struct vmpl_sgx_encl *encl_alloc(void)
+{
+	struct vmpl_sgx_encl *encl;
+
+	encl = kzalloc(sizeof(*encl), GFP_KERNEL_ACCOUNT);
+	if (!encl)
+		return NULL;
+	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_ENCLAVES, 1);
+	encl->owner = get_pid(task_tgid(current));
+	mutex_init(&encl->lock);
+	mutex_init(&encl->run_lock);
+	xa_init(&encl->tcs);
+	encl->state = ENCL_NEW;
+	return encl;
+}
+
+/* Last close: give up interrupted RUNs, DESTROY in the SEH, free everything. */
+void encl_release(struct vmpl_sgx_encl *encl)
+{
+	struct encl_tcs *t;
+	unsigned long index;
+	unsigned int i;
+	int ret;
+
+	xa_for_each(&encl->tcs, index, t) {
+		seh_call_abandon(t->pending);
+		kfree(t);
+	}
+	xa_destroy(&encl->tcs);
+
+	if (encl->state >= ENCL_CREATED) {
+		if (seh_session_alive(encl->session)) {
+			ret = seh_destroy(encl->session, encl->handle);
+			if (ret)
+				pr_warn_ratelimited("DESTROY of enclave 0x%llx failed (%d)\n",
+						    encl->handle, ret);
+		}
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_ENCLAVES_DESTROYED, 1);
+	}
+
+	for (i = 0; i < encl->nbounce; i++)
+		__free_page(encl->bounce[i]);
+	put_pid(encl->owner);
+	mutex_destroy(&encl->run_lock);
+	mutex_destroy(&encl->lock);
+	kfree(encl);
+	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_ENCLAVES, -1);
+}
+
+bool encl_is_owner(const struct vmpl_sgx_encl *encl)
+{
+	return encl->owner == task_tgid(current);
+}
+
+int encl_state(struct vmpl_sgx_encl *encl)
+{
+	return smp_load_acquire(&encl->state);
+}
+
+/* Publishes everything written before it (handle, base, size, ...). */
+void encl_set_state(struct vmpl_sgx_encl *encl, int state)
+{
+	smp_store_release(&encl->state, state);
+}
+
+/*
+ * Broken: marked so after a call whose outcome is unknown, or created in an
+ * SEH session that has ended (the loopback SEH closed its device or died).
+ */
+bool encl_is_broken(struct vmpl_sgx_encl *encl)
+{
+	if (test_bit(ENCL_BROKEN, &encl->flags))
+		return true;
+	return encl_state(encl) >= ENCL_CREATED &&
+	       !seh_session_alive(encl->session);
+}
+
+void encl_mark_broken(struct vmpl_sgx_encl *encl)
+{
+	if (!test_and_set_bit(ENCL_BROKEN, &encl->flags))
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_BROKEN, 1);
+}
+
+/* Make sure @n bounce pages exist; called with encl->lock held. */
+int encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n)
+{
+	struct page *page;
+
+	n = min_t(unsigned int, n, ARRAY_SIZE(encl->bounce));
+	while (encl->nbounce < n) {
+		page = alloc_page(GFP_KERNEL_ACCOUNT);
+		if (!page)
+			return -ENOMEM;
+		encl->bounce[encl->nbounce++] = page;
+	}
+	return 0;
+}
+
+/*
+ * Mark the TCS at @index running. -EBUSY if a RUN is already active on it.
+ * *pending receives an interrupted call of an earlier RUN to collect, if any.
+ */
+int encl_tcs_claim(struct vmpl_sgx_encl *encl, unsigned long index,
+		   struct seh_call **pending)
+{
+	struct encl_tcs *t;
+	int ret = 0;
+
+	*pending = NULL;
+	mutex_lock(&encl->run_lock);
+	t = xa_load(&encl->tcs, index);
+	if (t) {
+		if (t->running) {
+			ret = -EBUSY;
+		} else {
+			t->running = true;
+			*pending = t->pending;
+			t->pending = NULL;
+		}
+		goto out;
+	}
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	t->running = true;
+	ret = xa_err(xa_store(&encl->tcs, index, t, GFP_KERNEL_ACCOUNT));
+	if (ret)
+		kfree(t);
+out:
+	mutex_unlock(&encl->run_lock);
+	return ret;
+}
+
+/* End the RUN on @index; keep @pending (may be NULL) for the next RUN to collect. */
+void encl_tcs_unclaim(struct vmpl_sgx_encl *encl, unsigned long index,
+		      struct seh_call *pending)
+{
+	struct encl_tcs *t;
+
+	mutex_lock(&encl->run_lock);
+	t = xa_load(&encl->tcs, index);
+	if (t) {
+		t->running = false;
+		t->pending = pending;
+		if (!pending) {
+			xa_erase(&encl->tcs, index);
+			kfree(t);
+		}
+	}
+	mutex_unlock(&encl->run_lock);
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpl_sgx.ko: SGX-style enclaves for SEV-SNP guests. /dev/vmpl_sgx, one
+ * enclave per open file; its ioctls are forwarded to the Secure Enclave
+ * Handler (SEH) at VMPL0 through the svsm transport, or to a user-space SEH
+ * through the loopback transport (/dev/vmpl_sgx_seh) for development and
+ * tests.
+ *
+ * This file: module parameters, load and unload, the misc device and its
+ * file operations.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include <linux/vmpl_sgx.h>
+#include "seh_abi.h"
+#include "ioctl_table.h"
+#include "layout_asserts.h"
+#include "encl.h"
+#include "seh.h"
+#include "stats.h"
+
+#define VMPL_SGX_MODULE_VERSION "0.1.0"
+
+static char *transport = "auto";
+module_param(transport, charp, 0444);
+MODULE_PARM_DESC(transport,
+		 "How to reach the SEH: auto (the SVSM's enclave service, else refuse to load), svsm, or loopback (a user-space SEH on /dev/vmpl_sgx_seh) [auto]");
+
+unsigned int vmpl_sgx_seh_timeout_ms = 30000;
+module_param_named(seh_timeout_ms, vmpl_sgx_seh_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(seh_timeout_ms,
+		 "Loopback: milliseconds a call waits for the SEH's answer before it fails with -ETIMEDOUT and its enclave becomes broken; writable at run time [30000]");
+
+unsigned int vmpl_sgx_max_pages_per_call = VMPL_SGX_SEH_MAX_PAGES_PER_CALL;
+module_param_named(max_pages_per_call, vmpl_sgx_max_pages_per_call, uint, 0444);
+MODULE_PARM_DESC(max_pages_per_call,
+		 "Most pages sent to the SEH in one ADD_PAGES call, 1..128; the SEH's own limit may lower it [128]");
+
+unsigned int vmpl_sgx_seh_retries = 16;
+module_param_named(seh_retries, vmpl_sgx_seh_retries, uint, 0644);
+MODULE_PARM_DESC(seh_retries,
+		 "How many times a call answered INCOMPLETE or BUSY is repeated before its error is returned [16]");
+
+/* ------------------------------------------------------ /dev/vmpl_sgx */
+
+static int vmpl_sgx_open(struct inode *inode, struct file *file)
+{
+	struct vmpl_sgx_encl *encl = encl_alloc();
+
+	if (!encl)
+		return -ENOMEM;
+	file->private_data = encl;
+	return nonseekable_open(inode, file);
+}
+
+static int vmpl_sgx_release(struct inode *inode, struct file *file)
+{
+	encl_release(file->private_data);
+	return 0;
+}
+
+static long vmpl_sgx_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	return vmpl_sgx_ioctl_dispatch(file, cmd, (void __user *)arg);
+}
+
+static const struct file_operations vmpl_sgx_fops = {
+	.owner = THIS_MODULE,
+	.open = vmpl_sgx_open,
+	.release = vmpl_sgx_release,
+	.unlocked_ioctl = vmpl_sgx_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice vmpl_sgx_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "vmpl_sgx",
+	.fops = &vmpl_sgx_fops,
+	.mode = 0660,
+};
+
+/* ------------------------------------------------------ load, unload */
+
+static int __init vmpl_sgx_init(void)
+{
+	const struct seh_transport *t;
+	const char *why = "unknown reason";
+	bool is_auto = false;
+	int ret;
+
+	if (vmpl_sgx_max_pages_per_call < 1 ||
+	    vmpl_sgx_max_pages_per_call > VMPL_SGX_SEH_MAX_PAGES_PER_CALL) {
+		pr_err("max_pages_per_call=%u is outside 1..%u\n",
+		       vmpl_sgx_max_pages_per_call, VMPL_SGX_SEH_MAX_PAGES_PER_CALL);
+		return -EINVAL;
+	}
+	if (!transport || sysfs_streq(transport, "auto")) {
+		t = &seh_transport_svsm;
+		is_auto = true;
+	} else if (sysfs_streq(transport, "svsm")) {
+		t = &seh_transport_svsm;
+	} else if (sysfs_streq(transport, "loopback")) {
+		t = &seh_transport_loopback;
+	} else {
+		pr_err("transport=%s is none of auto, svsm, loopback\n", transport);
+		return -EINVAL;
+	}
+
+	vmpl_sgx_stats_init();
+	ret = seh_bind(t, &why);
+	if (ret) {
+		if (is_auto)
+			pr_err("no SVSM enclave service to bind to (%s); load with transport=loopback to use a user-space SEH\n",
+			       why);
+		else
+			pr_err("transport=%s unavailable: %s\n", t->name, why);
+		goto err_stats;
+	}
+	if (t->id == VMPL_SGX_TRANSPORT_SVSM) {
+		ret = seh_negotiate_now();
+		if (ret) {
+			pr_err("the SVSM's enclave service did not answer QUERY (%d)\n", ret);
+			ret = -ENODEV;
+			goto err_unbind;
+		}
+	}
+	ret = misc_register(&vmpl_sgx_misc);
+	if (ret) {
+		pr_err("cannot register /dev/vmpl_sgx (%d)\n", ret);
+		goto err_unbind;
+	}
+	pr_info("version %s loaded, transport %s\n", VMPL_SGX_MODULE_VERSION, t->name);
+	return 0;
+
+err_unbind:
+	seh_unbind();
+err_stats:
+	vmpl_sgx_stats_exit();
+	return ret;
+}
+
+static void __exit vmpl_sgx_exit(void)
+{
+	misc_deregister(&vmpl_sgx_misc);
+	seh_unbind();
+	vmpl_sgx_stats_exit();
+}
+
+module_init(vmpl_sgx_init);
+module_exit(vmpl_sgx_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("SGX-style enclaves for AMD SEV-SNP guests through an SVSM Secure Enclave Handler");
+MODULE_AUTHOR("The vmpl-sgx developers");
+MODULE_VERSION(VMPL_SGX_MODULE_VERSION);

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The transport-independent half of SEH calls: the call object, waiting with
+ * a timeout, bounded retries of INCOMPLETE and BUSY, result mapping through
+ * the spec's table, the QUERY negotiation of limits per SEH session, and the
+ * request builders of the SEH protocol. svsm.c and loopback.c only move a
+ * call's bytes to the SEH and back.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "seh.h"
+#include "stats.h"
+
+static const struct seh_transport *seh_t;
+
+static DEFINE_MUTEX(seh_neg_lock);	/* one QUERY at a time */
+static DEFINE_SPINLOCK(seh_lim_lock);	/* protects seh_lim and seh_neg_failed */
+static struct seh_limits seh_lim;	/* limits of session seh_lim.session */
+static u64 seh_neg_failed;		/* session whose QUERY failed */
+
+/* ------------------------------------------------------------ binding */
+
+int seh_bind(const struct seh_transport *t, const char **why)
+{
+	int ret;
+
+	seh_t = t;
+	ret = t->init(why);
+	if (ret)
+		seh_t = NULL;
+	return ret;
+}
+
+void seh_unbind(void)
+{
+	if (seh_t)
+		seh_t->exit();
+	seh_t = NULL;
+}
+
+u32 seh_transport_id(void)
+{
+	return seh_t ? seh_t->id : VMPL_SGX_TRANSPORT_NONE;
+}
+
+u64 seh_session(void)
+{
+	return seh_t ? seh_t->session() : 0;
+}
+
+bool seh_session_alive(u64 session)
+{
+	return session && session == seh_session();
+}
+
+unsigned long seh_timeout_jiffies(void)
+{
+	return msecs_to_jiffies(max(READ_ONCE(vmpl_sgx_seh_timeout_ms), 1U));
+}
+
+static const char *seh_call_name(u32 call_id)
+{
+	if (call_id < ARRAY_SIZE(vmpl_sgx_seh_call_names))
+		return vmpl_sgx_seh_call_names[call_id];
+	return "unknown";
+}
+
+/* -------------------------------------------------------------- calls */
+
+struct seh_call *seh_call_alloc(u32 call_id, const void *req, u32 req_len)
+{
+	struct seh_call *c;
+
+	if (req_len > sizeof(c->req))
+		return NULL;
+	c = kvzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return NULL;
+	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_CALLS, 1);
+	kref_init(&c->ref);
+	init_completion(&c->done);
+	INIT_LIST_HEAD(&c->node);
+	c->state = SEH_CALL_IDLE;
+	c->call_id = call_id;
+	c->req_len = req_len;
+	if (req)
+		memcpy(c->req, req, req_len);
+	return c;
+}
+
+/* The call keeps its own reference on @page until it is freed. */
+void seh_call_attach_page(struct seh_call *c, struct page *page, bool writable)
+{
+	if (c->npages >= ARRAY_SIZE(c->pages))
+		return;		/* callers size their tables; never reached */
+	get_page(page);
+	c->pages[c->npages].page = page;
+	c->pages[c->npages].writable = writable;
+	c->npages++;
+	if (writable)
+		c->nwritable++;
+}
+
+void seh_call_get(struct seh_call *c)
+{
+	kref_get(&c->ref);
+}
+
+static void seh_call_free(struct kref *ref)
+{
+	struct seh_call *c = container_of(ref, struct seh_call, ref);
+	unsigned int i;
+
+	for (i = 0; i < c->npages; i++)
+		put_page(c->pages[i].page);
+	kvfree(c);
+	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_CALLS, -1);
+}
+
+void seh_call_put(struct seh_call *c)
+{
+	if (c)
+		kref_put(&c->ref, seh_call_free);
+}
+
+/* For transports: the current try of @c is over. */
+void seh_call_finish(struct seh_call *c, int status)
+{
+	c->status = status;
+	complete(&c->done);
+}
+
+static int seh_call_wait(struct seh_call *c, enum seh_wait mode)
+{
+	unsigned long now = jiffies;
+	long left = time_before(now, c->deadline) ? (long)(c->deadline - now) : 0;
+	long r;
+
+	if (mode == SEH_WAIT_INTERRUPTIBLE)
+		r = wait_for_completion_interruptible_timeout(&c->done, left);
+	else
+		r = wait_for_completion_killable_timeout(&c->done, left);
+	if (r > 0)
+		return c->status;
+	if (r < 0 && mode == SEH_WAIT_INTERRUPTIBLE)
+		return -ERESTARTSYS;	/* the call keeps going */
+	if (mode == SEH_WAIT_DETACH) {
+		if (completion_done(&c->done))
+			return c->status;
+		return r ? -EINTR : -ETIMEDOUT;	/* left with the transport */
+	}
+	/* Timed out or killed: take the call back unless its answer is arriving. */
+	seh_t->cancel(c, r ? -EINTR : -ETIMEDOUT, false);
+	wait_for_completion(&c->done);
+	return c->status;
+}
+
+static void seh_count_status(int status)
+{
+	switch (status) {
+	case -ETIMEDOUT:
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_TIMEOUTS, 1);
+		break;
+	case -EIO:
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_LOST, 1);
+		break;
+	case -EPROTO:
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_MALFORMED, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * seh_call_run() - deliver a call and wait for its result
+ * @c: the call; may be one that returned -ERESTARTSYS before (it is resumed)
+ * @mode: how signals and timeouts end the wait
+ *
+ * INCOMPLETE and BUSY are repeated up to vmpl_sgx_seh_retries times.
+ *
+ * Return: 0 when c->result holds the SEH's result code, -ERESTARTSYS when a
+ * signal interrupted an SEH_WAIT_INTERRUPTIBLE wait (the call keeps going:
+ * call again to collect it), or a transport status (see struct seh_transport).
+ */
+int seh_call_run(struct seh_call *c, enum seh_wait mode)
+{
+	int ret;
+
+	for (;;) {
+		if (!c->submitted) {
+			reinit_completion(&c->done);
+			c->status = 0;
+			c->result = 0;
+			c->rsp_len = 0;
+			c->deadline = jiffies + seh_timeout_jiffies();
+			vmpl_sgx_stat_call(c->call_id);
+			ret = seh_t ? seh_t->submit(c) : -EIO;
+			if (ret) {
+				seh_count_status(ret);
+				return ret;
+			}
+			c->submitted = true;
+		}
+		ret = seh_call_wait(c, mode);
+		if (ret == -ERESTARTSYS)
+			return ret;
+		if (mode == SEH_WAIT_DETACH && (ret == -ETIMEDOUT || ret == -EINTR) &&
+		    !completion_done(&c->done)) {
+			seh_count_status(ret);
+			return ret;	/* still with the transport */
+		}
+		c->submitted = false;
+		if (ret) {
+			seh_count_status(ret);
+			return ret;
+		}
+		vmpl_sgx_stat_result(c->result);
+		if (!vmpl_sgx_seh_result_retry(c->result) ||
+		    c->tries >= READ_ONCE(vmpl_sgx_seh_retries))
+			return 0;
+		c->tries++;
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_RETRIES, 1);
+		cond_resched();
+	}
+}
+
+/* Give up a call the caller no longer waits for; an unread one is withdrawn. */
+void seh_call_abandon(struct seh_call *c)
+{
+	if (!c)
+		return;
+	if (c->submitted && seh_t)
+		seh_t->cancel(c, -ECANCELED, true);
+	seh_call_put(c);
+}
+
+/* ---------------------------------------------------- result handling */
+
+static int seh_malformed(const struct seh_call *c, bool *lost, const char *what)
+{
+	pr_warn_ratelimited("SEH answered %s (result 0x%llx) with %s; the enclave is unusable\n",
+			    seh_call_name(c->call_id), c->result, what);
+	vmpl_sgx_stat_add(VMPL_SGX_STAT_MALFORMED, 1);
+	*lost = true;
+	return -EIO;
+}
+
+/* errno for a transport status; -EIO (no SEH, SEH gone) leaves the state known. */
+static int seh_transport_errno(int status, bool *lost)
+{
+	switch (status) {
+	case -EIO:
+		return -EIO;
+	case -ETIMEDOUT:
+	case -EINTR:
+		*lost = true;
+		return status;
+	default:
+		*lost = true;
+		return -EIO;
+	}
+}
+
+/*
+ * Generic SVSM codes may come from the SVSM itself, before any SEH work and
+ * without a response (RCX may still hold the request length).
+ */
+static bool seh_result_generic(u64 result)
+{
+	return result && result < VMPL_SGX_SEH_RESULT_NO_MEMORY;
+}
+
+/* Run @c; on success its response must hold at least @rsp_min bytes. */
+static int seh_exec(struct seh_call *c, enum seh_wait mode, u32 rsp_min,
+		    bool *lost)
+{
+	int ret = seh_call_run(c, mode);
+
+	if (ret)
+		return seh_transport_errno(ret, lost);
+	ret = vmpl_sgx_seh_result_errno(c->result);
+	if (!ret && c->rsp_len < rsp_min)
+		return seh_malformed(c, lost, "a short response");
+	return ret;
+}
+
+/* --------------------------------------------------------- negotiation */
+
+static u32 seh_module_max_pages(void)
+{
+	return clamp_t(u32, vmpl_sgx_max_pages_per_call, 1,
+		       VMPL_SGX_SEH_MAX_PAGES_PER_CALL);
+}
+
+static void seh_default_limits(struct seh_limits *lim)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->version = VMPL_SGX_SEH_VERSION;
+	lim->max_pages_per_call = seh_module_max_pages();
+	lim->max_run_buffer = VMPL_SGX_RUN_BUFFER_MAX;
+}
+
+static int seh_query(u64 session, struct seh_limits *lim)
+{
+	struct vmpl_sgx_seh_query_req req = { .version = VMPL_SGX_SEH_VERSION };
+	struct vmpl_sgx_seh_query_rsp rsp;
+	struct seh_call *c;
+	bool lost = false;
+	int ret;
+
+	c = seh_call_alloc(VMPL_SGX_SEH_CALL_QUERY, &req, sizeof(req));
+	if (!c)
+		return -ENOMEM;
+	c->session = session;
+	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(rsp), &lost);
+	if (!ret)
+		memcpy(&rsp, c->rsp, sizeof(rsp));
+	seh_call_put(c);
+	if (ret)
+		return ret;
+
+	if (rsp.version < VMPL_SGX_SEH_MIN_VERSION ||
+	    rsp.version > VMPL_SGX_SEH_VERSION) {
+		pr_warn("SEH speaks protocol version %u, this module %u..%u\n",
+			rsp.version, VMPL_SGX_SEH_MIN_VERSION, VMPL_SGX_SEH_VERSION);
+		return -EPROTO;
+	}
+	if (!rsp.max_pages_per_call || rsp.reserved) {
+		pr_warn("SEH QUERY response is malformed\n");
+		return -EPROTO;
+	}
+	lim->session = session;
+	lim->version = rsp.version;
+	lim->max_pages_per_call = min(rsp.max_pages_per_call, seh_module_max_pages());
+	lim->max_run_buffer = min_t(u32, rsp.max_run_buffer, VMPL_SGX_RUN_BUFFER_MAX);
+	lim->capabilities = rsp.capabilities & SEH_KNOWN_CAPS;
+	lim->max_enclave_size = rsp.max_enclave_size;
+	return 0;
+}
+
+/* Look up the limits of @session; 1 found, 0 not negotiated, -EIO failed. */
+static int seh_limits_lookup(u64 session, struct seh_limits *lim)
+{
+	int ret = 0;
+
+	spin_lock(&seh_lim_lock);
+	if (seh_lim.session == session) {
+		*lim = seh_lim;
+		ret = 1;
+	} else if (seh_neg_failed == session) {
+		ret = -EIO;
+	}
+	spin_unlock(&seh_lim_lock);
+	return ret;
+}
+
+int seh_limits_get(u64 session, struct seh_limits *lim)
+{
+	int ret;
+
+	if (!seh_session_alive(session))
+		return -EIO;
+	ret = seh_limits_lookup(session, lim);
+	if (ret)
+		return ret < 0 ? ret : 0;
+
+	if (mutex_lock_killable(&seh_neg_lock))
+		return -EINTR;
+	ret = seh_limits_lookup(session, lim);
+	if (ret) {
+		mutex_unlock(&seh_neg_lock);
+		return ret < 0 ? ret : 0;
+	}
+	ret = seh_query(session, lim);
+	spin_lock(&seh_lim_lock);
+	if (!ret)
+		seh_lim = *lim;
+	else if (ret != -EINTR)
+		seh_neg_failed = session;
+	spin_unlock(&seh_lim_lock);
+	mutex_unlock(&seh_neg_lock);
+
+	if (ret && ret != -EINTR) {
+		pr_warn("SEH session %llu: QUERY failed (%d); its calls fail with -EIO\n",
+			session, ret);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+void seh_limits_info(struct seh_limits *lim)
+{
+	u64 session = seh_session();
+
+	if (session && !seh_limits_get(session, lim))
+		return;
+	seh_default_limits(lim);
+}
+
+int seh_negotiate_now(void)
+{
+	struct seh_limits lim;
+
+	return seh_limits_get(seh_session(), &lim);
+}
+
+/* ---------------------------------------------------- request builders */
+
+int seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost)
+{
+	struct vmpl_sgx_seh_create_req req = { .secs_gpa = page_to_phys(secs) };
+	struct vmpl_sgx_seh_create_rsp rsp;
+	struct seh_limits lim;
+	struct seh_call *c;
+	u64 s = seh_session();
+	int ret;
+
+	ret = seh_limits_get(s, &lim);
+	if (ret)
+		return ret;
+	c = seh_call_alloc(VMPL_SGX_SEH_CALL_CREATE, &req, sizeof(req));
+	if (!c)
+		return -ENOMEM;
+	c->session = s;
+	seh_call_attach_page(c, secs, false);
+	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(rsp), lost);
+	if (!ret) {
+		memcpy(&rsp, c->rsp, sizeof(rsp));
+		if (!rsp.handle)
+			ret = seh_malformed(c, lost, "enclave handle 0");
+	}
+	seh_call_put(c);
+	if (!ret) {
+		*session = s;
+		*handle = rsp.handle;
+	}
+	return ret;
+}
+
+int seh_add_pages(u64 session, u64 handle, struct page **pages,
+		  unsigned int n, u64 offset, u32 secinfo_flags, u32 desc_flags,
+		  unsigned int *done, bool *lost)
+{
+	struct vmpl_sgx_seh_add_pages_req *req;
+	struct vmpl_sgx_seh_add_pages_rsp rsp = {};
+	struct seh_call *c;
+	unsigned int i;
+	int ret;
+
+	*done = 0;
+	if (!n || n > VMPL_SGX_SEH_MAX_PAGES_PER_CALL)
+		return -EINVAL;
+	c = seh_call_alloc(VMPL_SGX_SEH_CALL_ADD_PAGES, NULL, sizeof(*req));
+	if (!c)
+		return -ENOMEM;
+	c->session = session;
+	req = (struct vmpl_sgx_seh_add_pages_req *)c->req;
+	req->handle = handle;
+	req->count = n;
+	for (i = 0; i < n; i++) {
+		req->pages[i].src_gpa = page_to_phys(pages[i]);
+		req->pages[i].offset = offset + (u64)i * PAGE_SIZE;
+		req->pages[i].secinfo_flags = secinfo_flags;
+		req->pages[i].flags = desc_flags;
+		seh_call_attach_page(c, pages[i], false);
+	}
+
+	ret = seh_call_run(c, SEH_WAIT_KILLABLE);
+	if (ret) {
+		ret = seh_transport_errno(ret, lost);
+		goto out;
+	}
+	ret = vmpl_sgx_seh_result_errno(c->result);
+	if (seh_result_generic(c->result))
+		goto out;	/* refused before the SEH added anything */
+	if (c->rsp_len < sizeof(rsp)) {
+		ret = seh_malformed(c, lost, "no ADD_PAGES response");
+		goto out;
+	}
+	memcpy(&rsp, c->rsp, sizeof(rsp));
+	if (rsp.done > n || (!ret && rsp.done != n)) {
+		ret = seh_malformed(c, lost, "an impossible page count");
+		goto out;
+	}
+	*done = rsp.done;
+out:
+	seh_call_put(c);
+	return ret;
+}
+
+int seh_init(u64 session, u64 handle, struct page *sigstruct,
+	     struct vmpl_sgx_seh_init_rsp *rsp, bool *lost)
+{
+	struct vmpl_sgx_seh_init_req req = {
+		.handle = handle,
+		.sigstruct_gpa = page_to_phys(sigstruct),
+	};
+	struct seh_call *c;
+	int ret;
+
+	c = seh_call_alloc(VMPL_SGX_SEH_CALL_INIT, &req, sizeof(req));
+	if (!c)
+		return -ENOMEM;
+	c->session = session;
+	seh_call_attach_page(c, sigstruct, false);
+	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(*rsp), lost);
+	if (!ret)
+		memcpy(rsp, c->rsp, sizeof(*rsp));
+	seh_call_put(c);
+	return ret;
+}
+
+struct seh_call *seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
+				   u32 function, u32 call_id,
+				   struct page **in, u32 input_len,
+				   struct page **out, u32 output_capacity)
+{
+	unsigned int n_in = DIV_ROUND_UP(input_len, PAGE_SIZE);
+	unsigned int n_out = DIV_ROUND_UP(output_capacity, PAGE_SIZE);
+	struct vmpl_sgx_seh_enter_req *req;
+	struct seh_call *c;
+	unsigned int i;
+
+	if (n_in > VMPL_SGX_SEH_RUN_PAGES || n_out > VMPL_SGX_SEH_RUN_PAGES)
+		return ERR_PTR(-E2BIG);
+	c = seh_call_alloc(VMPL_SGX_SEH_CALL_ENTER, NULL, sizeof(*req));
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->session = session;
+	req = (struct vmpl_sgx_seh_enter_req *)c->req;
+	req->handle = handle;
+	req->tcs_offset = tcs_offset;
+	req->function = function;
+	req->call_id = call_id;
+	req->input_len = input_len;
+	req->output_capacity = output_capacity;
+	for (i = 0; i < n_in; i++) {
+		req->input_gpa[i] = page_to_phys(in[i]);
+		seh_call_attach_page(c, in[i], false);
+	}
+	for (i = 0; i < n_out; i++) {
+		req->output_gpa[i] = page_to_phys(out[i]);
+		seh_call_attach_page(c, out[i], true);
+	}
+	return c;
+}
+
+/*
+ * Run (or keep waiting for) an ENTER call. -ERESTARTSYS: a signal arrived and
+ * the call keeps going; call again to collect it. On success the output is in
+ * the call's writable pages, rsp->output_len bytes of it.
+ */
+int seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
+		     bool *lost)
+{
+	const struct vmpl_sgx_seh_enter_req *req = (const void *)c->req;
+	int ret;
+
+	ret = seh_call_run(c, SEH_WAIT_INTERRUPTIBLE);
+	if (ret == -ERESTARTSYS)
+		return ret;
+	if (ret)
+		return seh_transport_errno(ret, lost);
+	ret = vmpl_sgx_seh_result_errno(c->result);
+	if (ret)
+		return ret;
+	if (c->rsp_len < sizeof(*rsp))
+		return seh_malformed(c, lost, "a short ENTER response");
+	memcpy(rsp, c->rsp, sizeof(*rsp));
+	switch (rsp->exit_kind) {
+	case VMPL_SGX_EXIT_NORMAL:
+	case VMPL_SGX_EXIT_OCALL:
+	case VMPL_SGX_EXIT_EXCEPTION:
+		break;
+	default:
+		return seh_malformed(c, lost, "an unknown exit kind");
+	}
+	if (rsp->output_len > req->output_capacity)
+		return seh_malformed(c, lost, "more output than capacity");
+	return 0;
+}
+
+/*
+ * DESTROY from close(): wait for the answer at most seh_timeout_ms, and not
+ * at all once the process got a fatal signal; an unanswered DESTROY stays
+ * with the transport and reaches the SEH later.
+ */
+int seh_destroy(u64 session, u64 handle)
+{
+	struct vmpl_sgx_seh_destroy_req req = { .handle = handle };
+	struct seh_call *c;
+	bool lost = false;
+	int ret;
+
+	if (!seh_session_alive(session))
+		return -EIO;
+	c = seh_call_alloc(VMPL_SGX_SEH_CALL_DESTROY, &req, sizeof(req));
+	if (!c)
+		return -ENOMEM;
+	c->session = session;
+	ret = seh_exec(c, SEH_WAIT_DETACH, 0, &lost);
+	seh_call_put(c);
+	return ret;
+}

@@ -1,0 +1,82 @@
+"""vmpl-sgx: SGX-style enclaves in AMD SEV-SNP guests, from Python, with the standard library only.
+
+    import vmpl_sgx
+    from vmpl_sgx.layout import load, sample_layout, sign
+
+    layout = sample_layout()
+    with vmpl_sgx.open_enclave() as enclave:   # /dev/vmpl_sgx if present, else the simulator
+        load(enclave, layout, sign(layout, key))
+
+Errors are `vmpl_sgx.VmplSgxError` subclasses carrying the errno the kernel module (or the
+simulator, which behaves the same) reported; see `vmpl_sgx.errors`.
+"""
+
+from __future__ import annotations
+
+from vmpl_sgx.backend import BACKEND_ENV, DEVICE_PATH, Backend
+from vmpl_sgx.enclave import Enclave, EnclaveState, ExceptionInfo, RunResult
+from vmpl_sgx.errors import (
+    BadAddressError,
+    BusyError,
+    CallInterruptedError,
+    ClosedError,
+    DeviceMissingError,
+    EnclaveStateError,
+    InitRejectedError,
+    InvalidArgumentError,
+    NoImageError,
+    NoSpaceError,
+    NotOwnerError,
+    NotSupportedError,
+    OutOfMemoryError,
+    PageExistsError,
+    PermissionDeniedError,
+    SehFailureError,
+    SehTimeoutError,
+    TooBigError,
+    VmplSgxError,
+    error_for,
+)
+from vmpl_sgx.info import BackendInfo
+from vmpl_sgx.selection import open_backend
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKEND_ENV",
+    "DEVICE_PATH",
+    "Backend",
+    "BackendInfo",
+    "BadAddressError",
+    "BusyError",
+    "CallInterruptedError",
+    "ClosedError",
+    "DeviceMissingError",
+    "Enclave",
+    "EnclaveState",
+    "EnclaveStateError",
+    "ExceptionInfo",
+    "InitRejectedError",
+    "InvalidArgumentError",
+    "NoImageError",
+    "NoSpaceError",
+    "NotOwnerError",
+    "NotSupportedError",
+    "OutOfMemoryError",
+    "PageExistsError",
+    "PermissionDeniedError",
+    "RunResult",
+    "SehFailureError",
+    "SehTimeoutError",
+    "TooBigError",
+    "VmplSgxError",
+    "__version__",
+    "error_for",
+    "open_backend",
+    "open_enclave",
+]
+
+
+def open_enclave(backend: str = "auto", path: str = DEVICE_PATH) -> Enclave:
+    """A new enclave on `backend` ('auto', 'device' or 'simulator'); see `open_backend`."""
+    return Enclave.open(backend, path)

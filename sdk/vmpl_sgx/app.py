@@ -1,0 +1,201 @@
+"""`EnclaveApp`: an enclave image loaded and callable like a library: ecalls in, ocalls out.
+
+    app = EnclaveApp.load("enclave.elf", key)
+    app.register_ocall(1, lambda request: b"answer")
+    digest = app.ecall(0, b"data")
+
+`ecall` runs one ENCLAVE_RUN and, for every ocall exit, calls the handler registered for its
+number and passes the answer back with the next RUN (ERESUME, see vmpl_sgx.ocall_answer),
+until the ecall returns or faults. Several threads may call at once: each call takes a free
+TCS (waiting for one when all are busy).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from pathlib import Path
+from types import TracebackType
+from typing import Callable, Dict, Tuple
+
+from vmpl_sgx._abi import EnclaveStatus, Enclu, Exit
+from vmpl_sgx.enclave import Enclave, RunResult
+from vmpl_sgx.image import ImageParams, layout_from_file
+from vmpl_sgx.layout import Layout, load, sign
+from vmpl_sgx.ocall_answer import HEADER_SIZE, encode_answer
+from vmpl_sgx.rsa import RsaPrivateKey
+
+log = logging.getLogger("vmpl_sgx")
+
+OcallHandler = Callable[[bytes], bytes]
+"""Takes the enclave's request bytes, returns the answer bytes."""
+
+
+class EcallError(Exception):
+    """The ecall returned a status other than OK."""
+
+    def __init__(self, call_id: int, status: int, output: bytes) -> None:
+        try:
+            name = EnclaveStatus(status).name
+        except ValueError:
+            name = str(status)
+        super().__init__(f"ecall {call_id} returned status {name}")
+        self.call_id = call_id
+        self.status = status
+        self.output = output
+
+
+class EnclaveFaultError(Exception):
+    """Enclave code faulted: the RUN ended with an exception exit and the ecall is over."""
+
+    def __init__(self, call_id: int, vector: int, error_code: int, address: int) -> None:
+        super().__init__(
+            f"ecall {call_id} faulted: vector {vector}, error code 0x{error_code:x}, "
+            f"address 0x{address:x}"
+        )
+        self.call_id = call_id
+        self.vector = vector
+        self.error_code = error_code
+        self.address = address
+
+
+class OcallRefusedError(Exception):
+    """Raise from an ocall handler to answer with a particular status instead of bytes."""
+
+    def __init__(self, status: int = int(EnclaveStatus.OCALL_FAILED)) -> None:
+        super().__init__(f"ocall refused with status {status}")
+        self.status = status
+
+
+class OcallHandlerError(Exception):
+    """An ocall handler raised; the enclave got OCALL_FAILED and the ecall ran to its end."""
+
+    def __init__(self, call_id: int, ocall_id: int) -> None:
+        super().__init__(f"the handler of ocall {ocall_id} failed during ecall {call_id}")
+        self.call_id = call_id
+        self.ocall_id = ocall_id
+
+
+class EnclaveApp:
+    """An initialized enclave, its layout, its ocall handlers and a pool of its TCSs."""
+
+    def __init__(
+        self, enclave: Enclave, layout: Layout, output_capacity: int | None = None
+    ) -> None:
+        self.enclave = enclave
+        self.layout = layout
+        self.max_run_buffer = enclave.info().max_run_buffer
+        self.output_capacity = self.max_run_buffer if output_capacity is None else output_capacity
+        self._ocalls: Dict[int, OcallHandler] = {}
+        self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for offset in layout.tcs_offsets:
+            self._free.put(offset)
+
+    @classmethod
+    def load(
+        cls,
+        image: str | Path,
+        key: RsaPrivateKey,
+        backend: str | Enclave = "auto",
+        params: ImageParams | None = None,
+        *,
+        isvprodid: int = 0,
+        isvsvn: int = 0,
+    ) -> EnclaveApp:
+        """Lay out, measure, sign and load the image at `image` on `backend` (a backend name
+        for Enclave.open, or an Enclave not yet created)."""
+        layout = layout_from_file(image, params if params is not None else ImageParams())
+        sigstruct = sign(layout, key, isvprodid=isvprodid, isvsvn=isvsvn)
+        enclave = Enclave.open(backend) if isinstance(backend, str) else backend
+        try:
+            load(enclave, layout, sigstruct)
+            return cls(enclave, layout)
+        except BaseException:
+            enclave.close()
+            raise
+
+    @property
+    def tcs_offsets(self) -> Tuple[int, ...]:
+        return self.layout.tcs_offsets
+
+    def register_ocall(self, ocall_id: int, handler: OcallHandler) -> None:
+        """Serve ocall `ocall_id` with `handler` from now on."""
+        self._ocalls[ocall_id] = handler
+
+    def ecall(self, call_id: int, data: bytes = b"", *, thread: int | None = None) -> bytes:
+        """Run ecall `call_id` with `data`; its output, or EcallError, EnclaveFaultError,
+        OcallHandlerError. `thread` picks a TCS by index; by default any free one."""
+        status, output = self.call(call_id, data, thread=thread)
+        if status != EnclaveStatus.OK:
+            raise EcallError(call_id, status, output)
+        return output
+
+    def call(
+        self, call_id: int, data: bytes = b"", *, thread: int | None = None
+    ) -> Tuple[int, bytes]:
+        """Like ecall, but a status other than OK is returned, not raised: (status, output)."""
+        if thread is not None:
+            return self._call_on(self.tcs_offsets[thread], call_id, data)
+        offset = self._free.get()
+        try:
+            return self._call_on(offset, call_id, data)
+        finally:
+            self._free.put(offset)
+
+    def _call_on(self, tcs_offset: int, call_id: int, data: bytes) -> Tuple[int, bytes]:
+        tcs = self.enclave.tcs_address(tcs_offset)
+        failure: Tuple[int, BaseException] | None = None
+        result = self.enclave.run(tcs, call_id, data, self.output_capacity)
+        while result.exit_kind == Exit.OCALL:
+            ocall_id = result.ocall_id if result.ocall_id is not None else -1
+            answer, error = self._answer(ocall_id, result.output)
+            if error is not None and failure is None:
+                failure = (ocall_id, error)
+            result = self.enclave.run(tcs, 0, answer, self.output_capacity, function=Enclu.ERESUME)
+        self._raise_fault(call_id, result)
+        if failure is not None:
+            raise OcallHandlerError(call_id, failure[0]) from failure[1]
+        return result.retval, result.output
+
+    def _answer(self, ocall_id: int, request: bytes) -> Tuple[bytes, BaseException | None]:
+        """The ERESUME input for an ocall, and the handler's exception if it failed."""
+        handler = self._ocalls.get(ocall_id)
+        if handler is None:
+            return encode_answer(EnclaveStatus.UNKNOWN_CALL), None
+        try:
+            payload = handler(request)
+        except OcallRefusedError as refusal:
+            return encode_answer(refusal.status), None
+        except Exception as error:  # handed to the caller once the enclave is out
+            log.debug("ocall %d handler failed: %r", ocall_id, error)
+            return encode_answer(EnclaveStatus.OCALL_FAILED), error
+        if not isinstance(payload, (bytes, bytearray, memoryview)):
+            wrong = TypeError(f"the handler returned {type(payload).__name__}, not bytes")
+            return encode_answer(EnclaveStatus.OCALL_FAILED), wrong
+        if len(payload) + HEADER_SIZE > self.max_run_buffer:
+            # It could not even be handed over; the enclave learns the answer is too big.
+            return encode_answer(EnclaveStatus.OUTPUT_TOO_SMALL), None
+        return encode_answer(EnclaveStatus.OK, payload), None
+
+    @staticmethod
+    def _raise_fault(call_id: int, result: RunResult) -> None:
+        if result.exit_kind == Exit.EXCEPTION and result.exception is not None:
+            fault = result.exception
+            raise EnclaveFaultError(call_id, fault.vector, fault.error_code, fault.address)
+
+    # ---- lifetime
+
+    def close(self) -> None:
+        """Destroy the enclave."""
+        self.enclave.close()
+
+    def __enter__(self) -> EnclaveApp:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,356 @@
+"""The `vmpl-sgx` command (also `python -m vmpl_sgx`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Sequence, TextIO
+
+from vmpl_sgx import __version__
+from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
+from vmpl_sgx.enclave import Enclave
+from vmpl_sgx.errors import (
+    CallInterruptedError,
+    DeviceMissingError,
+    NoImageError,
+    SehTimeoutError,
+    VmplSgxError,
+)
+from vmpl_sgx.info import BackendInfo
+from vmpl_sgx.layout import Layout, load, mrenclave, sign
+from vmpl_sgx.layout_file import FORMAT_HELP, LayoutFileError, layout_from_argument
+from vmpl_sgx.pem import KeyFormatError
+from vmpl_sgx.rsa import MODULUS_BYTES, KeyExponentError, KeySizeError, RsaPrivateKey
+from vmpl_sgx.sigstruct import mrsigner
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_NO_BACKEND = 3
+EXIT_REJECTED = 4
+
+EXIT_HELP = """\
+exit status:
+  0  success
+  1  failure (SEH failure, interrupted call, I/O error writing a file)
+  2  usage: bad arguments, or an unreadable or invalid layout or key file
+  3  the backend is missing: no /dev/vmpl_sgx when the device was asked for
+  4  the enclave was rejected by CREATE, ADD_PAGES or INIT
+"""
+
+_PROGRESS_DELAY_S = 0.3
+_PROGRESS_INTERVAL_S = 0.1
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit status 2."""
+
+
+# ---- output
+
+
+class Output:
+    """Human text to stdout, or one JSON document at the end with --json."""
+
+    def __init__(self, as_json: bool, stream: TextIO) -> None:
+        self.as_json = as_json
+        self.stream = stream
+        self.data: Dict[str, Any] = {}
+
+    def field(self, key: str, label: str, value: Any, text: str | None = None) -> None:
+        self.data[key] = value
+        if not self.as_json:
+            print(f"{label:<18} {text if text is not None else value}", file=self.stream)
+
+    def note(self, text: str) -> None:
+        if not self.as_json:
+            print(text, file=sys.stderr)
+
+    def finish(self) -> None:
+        if self.as_json:
+            json.dump(self.data, self.stream, indent=2, sort_keys=True)
+            self.stream.write("\n")
+
+
+class ProgressLine:
+    """A one-line progress report on a terminal, once a load takes a noticeable time."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self.stream = stream
+        self.label = label
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < _PROGRESS_DELAY_S or now - self.last < _PROGRESS_INTERVAL_S:
+            return
+        self.last = now
+        self.shown = True
+        percent = 100 * done // total if total else 100
+        line = f"\r{self.label}: {done / 2**20:.1f} of {total / 2**20:.1f} MiB ({percent}%)"
+        self.stream.write(line)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _hex(data: bytes) -> str:
+    return data.hex()
+
+
+def _size(value: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if value >= 1 << shift and value % (1 << shift) == 0:
+            return f"{value >> shift} {unit}"
+    return f"{value} bytes"
+
+
+# ---- commands
+
+
+def _layout(argument: str) -> Layout:
+    try:
+        return layout_from_argument(argument)
+    except LayoutFileError as error:
+        raise UsageError(f"layout: {error}") from None
+
+
+def _key(path: str) -> RsaPrivateKey:
+    try:
+        return RsaPrivateKey.from_pem(Path(path).read_bytes())
+    except OSError as error:
+        raise UsageError(f"key {path}: {error.strerror}") from None
+    except (KeyFormatError, KeySizeError, KeyExponentError) as error:
+        raise UsageError(f"key {path}: {error}") from None
+
+
+def _signer(key: RsaPrivateKey) -> bytes:
+    return mrsigner(key.numbers.modulus.to_bytes(MODULUS_BYTES, "little"))
+
+
+def _show_info(out: Output, info: BackendInfo) -> None:
+    caps = info.capability_names
+    out.field("api_version", "api version", info.api_version)
+    out.field("seh_protocol", "seh protocol", info.seh_protocol, f"0x{info.seh_protocol:x}")
+    out.field("seh_version", "seh version", info.seh_version)
+    out.field("transport", "transport", info.transport_name)
+    out.field("capabilities", "capabilities", caps, ", ".join(caps) or "none")
+    out.field("max_pages_per_call", "max pages/call", info.max_pages_per_call)
+    out.field("max_run_buffer", "max run buffer", info.max_run_buffer, _size(info.max_run_buffer))
+    out.field(
+        "max_enclave_size", "max enclave size", info.max_enclave_size, _size(info.max_enclave_size)
+    )
+
+
+def cmd_info(args: argparse.Namespace, out: Output) -> int:
+    with Enclave.open(args.backend, args.device) as enclave:
+        out.field("backend", "backend", enclave.backend_name)
+        _show_info(out, enclave.info())
+    return EXIT_OK
+
+
+def cmd_measure(args: argparse.Namespace, out: Output) -> int:
+    layout = _layout(args.layout)
+    out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
+    out.field("size", "size", layout.size, f"0x{layout.size:x}")
+    out.field("pages", "pages", layout.page_count)
+    return EXIT_OK
+
+
+def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; use --force to replace it")
+    out.note("generating an RSA-3072 key with exponent 3 ...")
+    key = RsaPrivateKey.generate()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    descriptor = os.open(path, flags, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key.to_pkcs1_pem())
+    out.field("key", "key", str(path))
+    out.field("mrsigner", "MRSIGNER", _hex(_signer(key)))
+    return EXIT_OK
+
+
+def cmd_sign(args: argparse.Namespace, out: Output) -> int:
+    layout = _layout(args.layout)
+    key = _key(args.key)
+    sigstruct = sign(layout, key, isvprodid=args.isvprodid, isvsvn=args.isvsvn)
+    Path(args.output).write_bytes(sigstruct)
+    out.field("sigstruct", "SIGSTRUCT", args.output)
+    out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
+    out.field("mrsigner", "MRSIGNER", _hex(_signer(key)))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, out: Output) -> int:
+    layout = _layout(args.layout)
+    if args.key:
+        key = _key(args.key)
+    else:
+        out.note("generating a throwaway RSA-3072 signing key ...")
+        key = RsaPrivateKey.generate()
+    sigstruct = sign(layout, key)
+    with Enclave.open(args.backend, args.device) as enclave:
+        info = enclave.info()
+        out.field("backend", "backend", enclave.backend_name)
+        out.field("transport", "transport", info.transport_name)
+        out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
+        out.field("mrsigner", "MRSIGNER", _hex(_signer(key)))
+        progress = ProgressLine(sys.stderr, "loading") if _show_progress(out) else None
+        try:
+            load(enclave, layout, sigstruct, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
+        out.field("pages", "pages loaded", layout.page_count)
+        out.field("state", "state", enclave.state.value)
+        _demo_run(enclave, layout, out)
+    return EXIT_OK
+
+
+def _demo_run(enclave: Enclave, layout: Layout, out: Output) -> None:
+    tcs = enclave.tcs_address(layout.tcs_offsets[0]) if layout.tcs_offsets else enclave.base
+    try:
+        result = enclave.run(tcs, call_id=0, output_capacity=256)
+    except NoImageError as error:
+        out.field(
+            "run",
+            "RUN",
+            {"available": False, "errno": error.errno_name, "reason": str(error)},
+            f"unavailable: enclave execution does not exist yet ({error.errno_name})",
+        )
+        return
+    out.field(
+        "run",
+        "RUN",
+        {"available": True, "exit": result.exit_kind.name.lower(), "retval": result.retval},
+        f"exit {result.exit_kind.name.lower()}, retval {result.retval}",
+    )
+
+
+def _show_progress(out: Output) -> bool:
+    return not out.as_json and sys.stderr.isatty()
+
+
+# ---- parsing and the entry point
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vmpl-sgx",
+        description="SGX-style enclaves in SEV-SNP guests: inspect the backend, measure, "
+        "sign and load enclaves.",
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    backend = argparse.ArgumentParser(add_help=False)
+    backend.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default="auto",
+        help="auto (default: $VMPL_SGX_BACKEND, else the device if present, else the "
+        "simulator), device or simulator",
+    )
+    backend.add_argument("--device", default=DEVICE_PATH, help="device path (%(default)s)")
+    layout = argparse.ArgumentParser(add_help=False)
+    layout.add_argument("layout", metavar="LAYOUT", help='"sample" or a JSON layout file')
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(
+        name: str, run: Callable[[argparse.Namespace, Output], int], text: str, *parents: Any
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            parents=[common, *parents],
+            epilog=(FORMAT_HELP if layout in parents else "") + "\n" + EXIT_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    add("info", cmd_info, "show the backend, versions, transport, capabilities and limits", backend)
+    add("measure", cmd_measure, "print the MRENCLAVE of a layout", layout)
+    keygen = add("keygen", cmd_keygen, "write a new RSA-3072 (e=3) signing key as PEM")
+    keygen.add_argument("output", metavar="KEY", help="where to write the key (mode 0600)")
+    keygen.add_argument("--force", action="store_true", help="replace an existing file")
+    signer = add("sign", cmd_sign, "write the SIGSTRUCT of a layout", layout)
+    signer.add_argument("--key", required=True, help="PEM private key (RSA-3072, e=3)")
+    signer.add_argument("-o", "--output", required=True, help="where to write the SIGSTRUCT")
+    signer.add_argument("--isvprodid", type=int, default=0, help="product id (0)")
+    signer.add_argument("--isvsvn", type=int, default=0, help="security version (0)")
+    demo = add(
+        "demo", cmd_demo, "create, load, initialize and try to run an enclave", backend
+    )
+    demo.add_argument(
+        "layout", metavar="LAYOUT", nargs="?", default="sample", help='"sample" (default) or '
+        "a JSON layout file"
+    )
+    demo.add_argument("--key", help="PEM signing key (default: a throwaway one)")
+    return parser
+
+
+def _exit_status(error: VmplSgxError, command: str) -> int:
+    if isinstance(error, DeviceMissingError):
+        return EXIT_NO_BACKEND
+    if isinstance(error, (CallInterruptedError, SehTimeoutError)):
+        return EXIT_FAILURE
+    if command == "demo" and error.ioctl in ("ENCLAVE_CREATE", "ENCLAVE_ADD_PAGES", "ENCLAVE_INIT"):
+        return EXIT_REJECTED
+    return EXIT_FAILURE
+
+
+def _report_error(out: Output, status: int, message: str, error: VmplSgxError | None) -> None:
+    if out.as_json:
+        detail: Dict[str, Any] = {"message": message, "exit_status": status}
+        if error is not None:
+            detail.update(
+                type=type(error).__name__,
+                errno=error.errno_name,
+                ioctl=error.ioctl,
+                constraint=error.constraint,
+                causes=list(error.causes),
+            )
+        out.data["error"] = detail
+        out.finish()
+    print(f"vmpl-sgx: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    out = Output(args.json, sys.stdout)
+    try:
+        status = int(args.run(args, out))
+    except UsageError as error:
+        _report_error(out, EXIT_USAGE, str(error), None)
+        return EXIT_USAGE
+    except VmplSgxError as error:
+        status = _exit_status(error, args.command)
+        _report_error(out, status, str(error), error)
+        return status
+    except OSError as error:
+        _report_error(out, EXIT_FAILURE, f"{error.filename or ''}: {error.strerror}", None)
+        return EXIT_FAILURE
+    out.finish()
+    return status
+

@@ -1,0 +1,357 @@
+"""`Enclave`: one enclave through its backend, with the lifecycle create, add pages, init, run.
+
+The methods issue the raw ioctls and never check an argument in a way that would change the
+errno the backend reports; they only sharpen the error class afterwards when they know more
+(the state the enclave is in, the owning process, whether ADD_PAGES' EBUSY was a duplicate
+page). Every buffer whose address an ioctl carries is kept alive until the ioctl returns.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import enum
+import errno
+import os
+from types import TracebackType
+from typing import Callable, Union
+
+from vmpl_sgx import _abi
+from vmpl_sgx._abi import (
+    PAGE_SIZE,
+    SECS_SIZE,
+    SIGSTRUCT_SIZE,
+    EnclaveAddPages,
+    EnclaveCreate,
+    EnclaveInit,
+    EnclaveRun,
+    Enclu,
+    Exit,
+    Info,
+    PageFlag,
+    Secinfo,
+    Secs,
+)
+from vmpl_sgx.backend import DEVICE_PATH, Backend
+from vmpl_sgx.buffers import PinnedBuffer
+from vmpl_sgx.errors import (
+    ADD_PAGES,
+    CREATE,
+    GET_INFO,
+    INIT,
+    RUN,
+    CallInterruptedError,
+    EnclaveStateError,
+    InvalidArgumentError,
+    NotOwnerError,
+    PageExistsError,
+    VmplSgxError,
+    error_for,
+)
+from vmpl_sgx.info import BackendInfo
+from vmpl_sgx.selection import open_backend
+
+BytesLike = Union[bytes, bytearray, memoryview]
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes in all) as ENCLAVE_ADD_PAGES makes progress."""
+
+CHUNK_BYTES = 8 << 20
+"""Source bytes staged per ENCLAVE_ADD_PAGES call: bounds the memory a large region needs."""
+
+_COUNT_UNTOUCHED = (1 << 64) - 1
+"""Put in `count` before the call: still there afterwards means the module never wrote it."""
+_MAX_EMPTY_CALLS = 3
+
+
+class EnclaveState(enum.Enum):
+    NEW = "new"
+    CREATED = "created"
+    INITIALIZED = "initialized"
+    CLOSED = "closed"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExceptionInfo:
+    vector: int
+    error_code: int
+    address: int
+    """Faulting enclave linear address."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """How one ENCLAVE_RUN ended."""
+
+    exit_kind: Exit
+    output: bytes
+    retval: int = 0
+    """The enclave's return value on a normal exit."""
+    ocall_id: int | None = None
+    """The ocall number on an ocall exit; answer it with run(function=ERESUME)."""
+    exception: ExceptionInfo | None = None
+    function: int = Enclu.EEXIT
+
+    @property
+    def is_ocall(self) -> bool:
+        return self.exit_kind == Exit.OCALL
+
+
+class Enclave:
+    """One enclave: one open file of the device or the simulator. Closing it destroys it."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._owner = os.getpid()
+        self._state = EnclaveState.NEW
+        self.base = 0
+        self.size = 0
+
+    @classmethod
+    def open(cls, backend: str = "auto", path: str = DEVICE_PATH) -> Enclave:
+        """A new enclave on `backend` ('auto', 'device' or 'simulator'; see open_backend)."""
+        return cls(open_backend(backend, path))
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    @property
+    def backend_name(self) -> str:
+        return self._backend.name
+
+    @property
+    def state(self) -> EnclaveState:
+        return EnclaveState.CLOSED if self._backend.closed else self._state
+
+    # ---- ioctls
+
+    def info(self) -> BackendInfo:
+        """GET_INFO: versions, transport, capabilities and limits of the backend."""
+        buffer = bytearray(ctypes.sizeof(Info))
+        self._ioctl(_abi.IOC_GET_INFO, buffer, GET_INFO)
+        return BackendInfo.from_struct(Info.from_buffer_copy(buffer))
+
+    def create(self, secs: BytesLike | Secs) -> None:
+        """ENCLAVE_CREATE from a 4096-byte SECS."""
+        raw = bytes(secs)
+        if len(raw) != SECS_SIZE:
+            raise ValueError(f"a SECS is {SECS_SIZE} bytes, not {len(raw)}")
+        with PinnedBuffer.holding(raw) as page:
+            self._ioctl(_abi.IOC_ENCLAVE_CREATE, bytearray(EnclaveCreate(src=page.address)), CREATE)
+        parsed = Secs.from_buffer_copy(raw)
+        self.base, self.size = parsed.base, parsed.size
+        self._state = EnclaveState.CREATED
+
+    def add_pages(
+        self,
+        offset: int,
+        data: BytesLike,
+        secinfo_flags: int,
+        measure: bool = True,
+        *,
+        progress: Progress | None = None,
+    ) -> int:
+        """ENCLAVE_ADD_PAGES of `data` at enclave `offset`, all with the same SECINFO flags.
+
+        Loops on partial counts (a signal may cut a call short) and returns the bytes added.
+        A failure raises with `count` set to the bytes added before it.
+        """
+        view = memoryview(data).cast("B")
+        total = len(view)
+        flags = int(PageFlag.MEASURE) if measure else 0
+        secinfo = ctypes.create_string_buffer(bytes(Secinfo(flags=secinfo_flags)))
+        if not total or total % PAGE_SIZE:
+            # Whatever the module says about it, in one call, as a raw caller would see it.
+            with PinnedBuffer.holding(view, max(total, PAGE_SIZE)) as source:
+                return self._add_chunk(
+                    source.address, offset=offset, length=total, secinfo=secinfo, flags=flags
+                )
+        done = 0
+        with PinnedBuffer(min(total, CHUNK_BYTES)) as source:
+            while done < total:
+                piece = min(CHUNK_BYTES, total - done)
+                source.write(view[done : done + piece])
+                done += self._add_chunk(
+                    source.address,
+                    offset=offset + done,
+                    length=piece,
+                    secinfo=secinfo,
+                    flags=flags,
+                    before=done,
+                )
+                if progress is not None:
+                    progress(done, total)
+        return done
+
+    def _add_chunk(
+        self,
+        src: int,
+        *,
+        offset: int,
+        length: int,
+        secinfo: ctypes.Array[ctypes.c_char],
+        flags: int,
+        before: int = 0,
+    ) -> int:
+        done = 0
+        empty_calls = 0
+        while True:
+            arg = EnclaveAddPages(
+                src=src + done,
+                offset=offset + done,
+                length=length - done,
+                secinfo=ctypes.addressof(secinfo),
+                flags=flags,
+                count=_COUNT_UNTOUCHED,
+            )
+            buffer = bytearray(arg)
+            try:
+                self._ioctl(_abi.IOC_ENCLAVE_ADD_PAGES, buffer, ADD_PAGES)
+            except VmplSgxError as error:
+                count = EnclaveAddPages.from_buffer(buffer).count
+                written = count != _COUNT_UNTOUCHED
+                done += count if written else 0
+                if error.errno == errno.EINTR and written:
+                    continue  # interrupted before its first page; a restart loses nothing
+                raise self._add_pages_error(error, written, offset + done, before + done) from None
+            count = EnclaveAddPages.from_buffer(buffer).count
+            done += count
+            if done >= length:
+                return done
+            empty_calls = empty_calls + 1 if count == 0 else 0
+            if empty_calls >= _MAX_EMPTY_CALLS:
+                raise error_for(errno.EIO, ADD_PAGES, "the call keeps succeeding without a page")
+
+    def _add_pages_error(
+        self, error: VmplSgxError, count_written: bool, where: int, added: int
+    ) -> VmplSgxError:
+        if error.errno == errno.EBUSY and count_written:
+            error = _retyped(
+                error, PageExistsError, f"a page already exists at enclave offset 0x{where:x}"
+            )
+        error.count = added
+        return error
+
+    def init(self, sigstruct: BytesLike) -> None:
+        """ENCLAVE_INIT with a 1808-byte SIGSTRUCT. A rejected one leaves the enclave as it was."""
+        raw = bytes(sigstruct)
+        if len(raw) != SIGSTRUCT_SIZE:
+            raise ValueError(f"a SIGSTRUCT is {SIGSTRUCT_SIZE} bytes, not {len(raw)}")
+        held = ctypes.create_string_buffer(raw, SIGSTRUCT_SIZE)
+        arg = EnclaveInit(sigstruct=ctypes.addressof(held))
+        self._ioctl(_abi.IOC_ENCLAVE_INIT, bytearray(arg), INIT)
+        self._state = EnclaveState.INITIALIZED
+
+    def run(
+        self,
+        tcs: int,
+        call_id: int = 0,
+        input: BytesLike = b"",
+        output_capacity: int = 0,
+        function: int = Enclu.EENTER,
+    ) -> RunResult:
+        """ENCLAVE_RUN on the TCS at linear address `tcs` (see tcs_address).
+
+        A signal that interrupts the call is handled (by Python) and the RUN is issued again,
+        which collects the result of the enclave call that went on meanwhile.
+        """
+        data = bytes(input)
+        held_input = ctypes.create_string_buffer(data, max(len(data), 1))
+        held_output = ctypes.create_string_buffer(max(output_capacity, 1))
+        arg = EnclaveRun(
+            tcs=tcs,
+            function=function,
+            call_id=call_id,
+            input=ctypes.addressof(held_input) if data else 0,
+            input_len=len(data),
+            output=ctypes.addressof(held_output) if output_capacity else 0,
+            output_capacity=output_capacity,
+        )
+        buffer = bytearray(arg)
+        while True:
+            try:
+                self._ioctl(_abi.IOC_ENCLAVE_RUN, buffer, RUN)
+                break
+            except CallInterruptedError:
+                # The enclave call keeps running; the same RUN again collects its result.
+                continue
+        done = EnclaveRun.from_buffer(buffer)
+        exception = None
+        if done.exit_kind == Exit.EXCEPTION:
+            exception = ExceptionInfo(
+                done.exception_vector, done.exception_error_code, done.exception_addr
+            )
+        return RunResult(
+            exit_kind=Exit(done.exit_kind),
+            output=held_output.raw[: done.output_len],
+            retval=done.retval,
+            ocall_id=done.call_id if done.exit_kind == Exit.OCALL else None,
+            exception=exception,
+            function=done.function,
+        )
+
+    def tcs_address(self, offset: int) -> int:
+        """The linear address RUN wants for the TCS page at enclave `offset`."""
+        return self.base + offset
+
+    # ---- lifetime
+
+    def close(self) -> None:
+        """Close the file; the module destroys the enclave."""
+        self._backend.close()
+
+    def __enter__(self) -> Enclave:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Enclave({self.backend_name}, {self.state.value})"
+
+    # ---- errors
+
+    def _ioctl(self, cmd: int, arg: bytearray, name: str) -> None:
+        try:
+            self._backend.ioctl(cmd, arg)
+        except VmplSgxError as error:
+            raise self._sharpened(error, name) from None
+
+    def _sharpened(self, error: VmplSgxError, name: str) -> VmplSgxError:
+        """The same errno with a more telling class, when this object knows why it happened."""
+        if error.errno == errno.EPERM and os.getpid() != self._owner:
+            return _retyped(
+                error, NotOwnerError, f"process {os.getpid()} does not own this enclave; "
+                f"process {self._owner} opened it"
+            )
+        if type(error) is InvalidArgumentError:
+            wrong = _wrong_state(self._state, name)
+            if wrong:
+                return _retyped(error, EnclaveStateError, wrong)
+        return error
+
+
+def _wrong_state(state: EnclaveState, name: str) -> str | None:
+    """Why `name` cannot run in `state`, or None if the state is right for it."""
+    needs = {
+        CREATE: (EnclaveState.NEW,),
+        ADD_PAGES: (EnclaveState.CREATED,),
+        INIT: (EnclaveState.CREATED,),
+        RUN: (EnclaveState.INITIALIZED,),
+    }.get(name)
+    if needs is None or state in needs:
+        return None
+    wanted = " or ".join(s.value for s in needs)
+    return f"the enclave is {state.value}; {name} needs it {wanted}"
+
+
+def _retyped(error: VmplSgxError, kind: type[VmplSgxError], constraint: str) -> VmplSgxError:
+    better = error_for(error.errno, error.ioctl, constraint, kind=kind)
+    better.count = error.count
+    better.__cause__ = error
+    return better

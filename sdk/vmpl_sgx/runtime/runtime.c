@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The C half of the in-enclave runtime: turns the SEH's frame into a
+ * struct vmpl_sgx_call, dispatches it, and leaves the enclave for ocalls.
+ */
+#include "vmpl_sgx_enclave.h"
+
+/* Argument block of vmpl_sgx_host_call (entry.S); the offsets are fixed there. */
+struct vmpl_sgx_host_call {
+	uint64_t fn;
+	uint64_t host_rsp;
+	uint64_t args[6];
+};
+
+uint64_t vmpl_sgx_host_call(struct vmpl_sgx_host_call *call);
+uint64_t vmpl_sgx_main(struct vmpl_sgx_enclave_frame *frame, uint64_t host_rsp);
+
+uint64_t vmpl_sgx_main(struct vmpl_sgx_enclave_frame *frame, uint64_t host_rsp)
+{
+	/* The frame is host memory: read each field once, write only output_len. */
+	const struct vmpl_sgx_enclave_thread_data *thread =
+		(const struct vmpl_sgx_enclave_thread_data *)(uintptr_t)frame->fsbase;
+	struct vmpl_sgx_call call = {
+		.call_id = frame->call_id,
+		.input = (const uint8_t *)(uintptr_t)frame->input,
+		.input_len = frame->input_len,
+		.output = (uint8_t *)(uintptr_t)frame->output,
+		.output_capacity = frame->output_capacity,
+		.output_len = 0,
+		.thread = thread,
+		.enclave_base = frame->fsbase - thread->self_offset,
+		.ocall_fn = frame->ocall,
+		.host_rsp = host_rsp,
+	};
+	uint64_t status = vmpl_sgx_dispatch(&call);
+
+	/* Never report more than the buffer holds, whatever the ecall did with output_len. */
+	if (call.output_len > call.output_capacity) {
+		call.output_len = 0;
+		status = VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;
+	}
+	frame->output_len = call.output_len;
+	return status;
+}
+
+uint64_t vmpl_sgx_output(struct vmpl_sgx_call *call, const void *data, uint64_t len)
+{
+	if (call->output_len > call->output_capacity ||
+	    len > call->output_capacity - call->output_len)
+		return VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;
+	memcpy(call->output + call->output_len, data, len);
+	call->output_len += len;
+	return VMPL_SGX_ENCLAVE_STATUS_OK;
+}
+
+uint64_t vmpl_sgx_ocall(struct vmpl_sgx_call *call, uint32_t id, const void *request,
+			uint64_t request_len, void *response, uint64_t response_capacity,
+			uint64_t *response_len)
+{
+	uint64_t got = 0;
+	struct vmpl_sgx_host_call host = {
+		.fn = call->ocall_fn,
+		.host_rsp = call->host_rsp,
+		.args = { id, (uintptr_t)request, request_len, (uintptr_t)response,
+			  response_capacity, (uintptr_t)&got },
+	};
+	uint64_t status;
+
+	if (!host.fn)
+		return VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED;
+	status = vmpl_sgx_host_call(&host);
+	if (status != VMPL_SGX_ENCLAVE_STATUS_OK)
+		return status;
+	/* The answer must fit what we offered; anything else is a broken host. */
+	if (got > response_capacity)
+		return VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED;
+	if (response_len)
+		*response_len = got;
+	return VMPL_SGX_ENCLAVE_STATUS_OK;
+}
+
+void *vmpl_sgx_heap(const struct vmpl_sgx_call *call, uint64_t *size)
+{
+	const struct vmpl_sgx_enclave_thread_data *thread = call->thread;
+
+	if (!thread->heap_offset || !thread->heap_size) {
+		*size = 0;
+		return NULL;
+	}
+	*size = thread->heap_size;
+	return (void *)(uintptr_t)(call->enclave_base + thread->heap_offset);
+}

@@ -1,0 +1,101 @@
+"""python -m vmpl_sgx.seh: serve the kernel module's loopback device with the SEH model."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Sequence
+
+from vmpl_sgx._abi import SEH_MAX_PAGES_PER_CALL
+from vmpl_sgx.seh.faults import parse_fault
+from vmpl_sgx.seh.loopback import DEFAULT_DEVICE, LoopbackServer
+from vmpl_sgx.seh.model import DEFAULT_MAX_ENCLAVE_SIZE, SehModel
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m vmpl_sgx.seh",
+        description="Answer the SEH calls of the vmpl_sgx loopback transport.",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--device", default=DEFAULT_DEVICE, help="loopback device (%(default)s)")
+    source.add_argument(
+        "--fd", type=int, metavar="FD", help="serve this open descriptor instead of a device"
+    )
+    parser.add_argument("--once", action="store_true", help="answer one call, then exit")
+    parser.add_argument(
+        "--fault",
+        default="none",
+        metavar="MODE",
+        help="misbehave on purpose: result:<name>, hang, die-after:<n> or delay:<ms>",
+    )
+    parser.add_argument(
+        "--max-pages-per-call",
+        type=int,
+        default=SEH_MAX_PAGES_PER_CALL,
+        metavar="N",
+        help="ADD_PAGES descriptors per call, reported by QUERY (%(default)s)",
+    )
+    parser.add_argument(
+        "--max-enclave-size",
+        type=lambda text: int(text, 0),
+        default=DEFAULT_MAX_ENCLAVE_SIZE,
+        metavar="BYTES",
+        help="largest SECS.size in bytes (%(default)s)",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=lambda text: int(text, 0),
+        default=None,
+        metavar="BYTES",
+        help="bytes of enclave pages all enclaves may hold (no limit by default)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every call")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="vmpl_sgx.seh: %(levelname)s: %(message)s",
+    )
+    try:
+        fault = parse_fault(args.fault)
+        model = SehModel(
+            max_enclave_size=args.max_enclave_size,
+            max_pages_per_call=args.max_pages_per_call,
+            memory_limit=args.memory_limit,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    if args.fd is not None:
+        fd = args.fd
+    else:
+        try:
+            fd = os.open(args.device, os.O_RDWR | os.O_CLOEXEC)
+        except OSError as error:
+            logging.error("cannot open %s: %s", args.device, error)
+            return 1
+    server = LoopbackServer(fd, model, fault)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        server.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    logging.info("serving %s", f"fd {fd}" if args.fd is not None else args.device)
+    try:
+        return server.serve(once=args.once)
+    finally:
+        server.close()
+        os.close(fd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Ways the loopback SEH can misbehave on purpose, for the module's fault-injection tests.
+
+result:<name>   answer every SEH call except QUERY with that result code
+                (a SehResult name such as bad-state or busy, or a number)
+hang            read calls and never answer them
+die-after:<n>   answer n calls (probes included), read the next one and exit at once
+delay:<ms>      answer every call, each after waiting that many milliseconds
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Dict, NamedTuple
+
+from vmpl_sgx._abi import (
+    SEH_PROTOCOL,
+    SehAddPagesRsp,
+    SehCall,
+    SehCreateRsp,
+    SehEnterRsp,
+    SehInitRsp,
+    SehQueryRsp,
+    SehResult,
+)
+from vmpl_sgx.seh.messages import LbMessage
+from vmpl_sgx.seh.model import CORE_PROTOCOL, CORE_QUERY_PROTOCOL
+
+EXIT_DIED_ON_PURPOSE = 3
+"""Exit status of a server that died because of die-after."""
+
+
+class Fault(NamedTuple):
+    kind: str = "none"
+    result: SehResult | None = None
+    calls: int = 0
+    delay: float = 0.0
+
+
+NO_FAULT = Fault()
+
+
+def _result(name: str) -> SehResult:
+    try:
+        return SehResult(int(name, 0))
+    except ValueError:
+        pass
+    try:
+        return SehResult[name.upper().replace("-", "_")]
+    except KeyError:
+        raise ValueError(f"unknown result code {name!r}") from None
+
+
+def parse_fault(text: str) -> Fault:
+    """Parse a --fault argument; raises ValueError with a readable message."""
+    kind, _, argument = text.partition(":")
+    if kind == "none" and not argument:
+        return NO_FAULT
+    if kind == "hang" and not argument:
+        return Fault("hang")
+    if kind == "result" and argument:
+        return Fault("result", result=_result(argument))
+    if kind in ("die-after", "delay") and argument.isdigit():
+        if kind == "die-after":
+            return Fault(kind, calls=int(argument))
+        return Fault(kind, delay=int(argument) / 1000)
+    raise ValueError(
+        f"unknown fault {text!r}: use result:<name>, hang, die-after:<n> or delay:<ms>"
+    )
+
+
+_PROBES = frozenset(
+    {(SEH_PROTOCOL << 32) | SehCall.QUERY, (CORE_PROTOCOL << 32) | CORE_QUERY_PROTOCOL}
+)
+"""The calls a transport makes to find and size the SEH; faults leave them alone."""
+
+_RESPONSE_SIZE: Dict[SehCall, int] = {
+    SehCall.QUERY: ctypes.sizeof(SehQueryRsp),
+    SehCall.CREATE: ctypes.sizeof(SehCreateRsp),
+    SehCall.ADD_PAGES: ctypes.sizeof(SehAddPagesRsp),
+    SehCall.INIT: ctypes.sizeof(SehInitRsp),
+    SehCall.ENTER: ctypes.sizeof(SehEnterRsp),
+    SehCall.DESTROY: 0,
+}
+
+
+def injected_answer(fault: Fault, request: LbMessage) -> tuple[int, int] | None:
+    """(RAX, RCX) a result fault answers `request` with, or None to serve it for real.
+
+    The response is zeroed and as long as the call's response when the result is
+    SUCCESS, or for ADD_PAGES (whose `done` count comes with every result); else empty.
+    """
+    if fault.kind != "result" or fault.result is None or request.rax in _PROBES:
+        return None
+    number = request.rax & 0xFFFFFFFF
+    size = 0
+    if request.rax >> 32 == SEH_PROTOCOL and number in _RESPONSE_SIZE:
+        call = SehCall(number)
+        if fault.result is SehResult.SUCCESS or call is SehCall.ADD_PAGES:
+            size = _RESPONSE_SIZE[call]
+    request.caa[:size] = bytes(size)
+    return fault.result, size

@@ -1,0 +1,406 @@
+"""The Secure Enclave Handler: the SEH side of the protocol, playing the part of SGX hardware.
+
+`SehModel.call()` takes what an SVSM call carries (RAX, RCX, the Calling Area
+buffer and the guest pages the request names) and returns the new RAX and RCX.
+The loopback server and the in-process simulator both run it.
+
+Checks run in a fixed order and the first failure decides the result:
+
+- every call: protocol (UNSUPPORTED_PROTOCOL), call (UNSUPPORTED_CALL), RCX equal
+  to the request size and reserved fields zero (INVALID_FORMAT);
+- CREATE: SECS address, ECREATE checks (ECREATE_FAILED), size above
+  max_enclave_size (NO_MEMORY);
+- ADD_PAGES: handle, state, count, then per page: source address, offset
+  (BAD_PAGE), SECINFO (BAD_PAGE), descriptor flags (INVALID_PARAMETER),
+  duplicate (PAGE_EXISTS), TCS contents (EADD_FAILED), memory limit (NO_MEMORY);
+- INIT: handle, state, SIGSTRUCT address, SIGSTRUCT fields, signature,
+  measurement, attributes;
+- ENTER: unused run-buffer entries (INVALID_FORMAT), handle, state, function and
+  sizes (INVALID_PARAMETER), run-buffer addresses, TCS (NOT_TCS), busy TCS
+  (TCS_BUSY), ocall rules, executor (NO_IMAGE), output size (OUTPUT_TOO_SMALL).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import threading
+from typing import Callable, Dict, Tuple
+
+from vmpl_sgx._abi import (
+    PAGE_SIZE,
+    RUN_BUFFER_MAX,
+    SEH_CAA_BUFFER_SIZE,
+    SEH_MAX_PAGES_PER_CALL,
+    SEH_MIN_VERSION,
+    SEH_PROTOCOL,
+    SEH_RUN_PAGES,
+    SEH_VERSION,
+    SIGSTRUCT_SIZE,
+    Enclu,
+    Exit,
+    Secs,
+    SehAddPagesReq,
+    SehAddPagesRsp,
+    SehCall,
+    SehCreateReq,
+    SehCreateRsp,
+    SehDescFlag,
+    SehDestroyReq,
+    SehEnterReq,
+    SehEnterRsp,
+    SehInitReq,
+    SehInitRsp,
+    SehPageDesc,
+    SehQueryReq,
+    SehQueryRsp,
+    SehResult,
+    Sigstruct,
+)
+from vmpl_sgx.seh import einit
+from vmpl_sgx.seh.eadd import check_secinfo, check_tcs, is_tcs
+from vmpl_sgx.seh.enclave import Enclave, EnclaveState, NewPage, ThreadState
+from vmpl_sgx.seh.errors import SehError
+from vmpl_sgx.seh.executor import Executor, ExitInfo
+from vmpl_sgx.seh.memory import GuestMemory
+from vmpl_sgx.seh.secs import check_secs
+from vmpl_sgx.seh.stats import SehStats
+from vmpl_sgx.seh.wire import CallingArea, read_request, write_response
+
+CORE_PROTOCOL = 0
+CORE_PROTOCOL_VERSION = 1
+CORE_QUERY_PROTOCOL = 6
+
+SEH_CALLS = frozenset(call.value for call in SehCall)
+
+DEFAULT_MAX_ENCLAVE_SIZE = 1 << 36
+"""64 GiB, the usual 64-bit limit of SGX CPUs. Pages are stored only once added,
+so a large SECS.size costs nothing by itself."""
+
+_DESC_MEASURE = int(SehDescFlag.MEASURE)
+Result = Tuple[SehResult, int]
+_Handler = Callable[[CallingArea, int, GuestMemory], int]
+
+
+def _pages_for(length: int) -> int:
+    return -(-length // PAGE_SIZE)
+
+
+class SehModel:
+    """The SEH. Thread-safe: one lock guards all enclave state; enclave code runs outside it.
+
+    max_enclave_size: largest SECS.size CREATE accepts (NO_MEMORY above it).
+    max_pages_per_call: ADD_PAGES descriptors per call, 1 to 128.
+    max_run_buffer: largest ENTER input and output, at most 16 pages.
+    memory_limit: bytes of enclave pages all enclaves together may hold (NO_MEMORY
+        beyond it); None for no limit.
+    executor: runs enclave code for ENTER; None answers ENTER with NO_IMAGE.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_enclave_size: int = DEFAULT_MAX_ENCLAVE_SIZE,
+        max_pages_per_call: int = SEH_MAX_PAGES_PER_CALL,
+        max_run_buffer: int = RUN_BUFFER_MAX,
+        memory_limit: int | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        if not 1 <= max_pages_per_call <= SEH_MAX_PAGES_PER_CALL:
+            raise ValueError(f"max_pages_per_call must be 1 to {SEH_MAX_PAGES_PER_CALL}")
+        if not 0 <= max_run_buffer <= SEH_RUN_PAGES * PAGE_SIZE:
+            raise ValueError(f"max_run_buffer must be 0 to {SEH_RUN_PAGES * PAGE_SIZE}")
+        if max_enclave_size < 0 or (memory_limit is not None and memory_limit < 0):
+            raise ValueError("sizes must not be negative")
+        self.max_enclave_size = max_enclave_size
+        self.max_pages_per_call = max_pages_per_call
+        self.max_run_buffer = max_run_buffer
+        self.memory_limit = memory_limit
+        self.executor = executor
+        self.stats = SehStats()
+        self._lock = threading.Lock()
+        self._enclaves: Dict[int, Enclave] = {}
+        self._handles = itertools.count(1)
+        self._pages_held = 0
+        self._handlers: Dict[SehCall, _Handler] = {
+            SehCall.QUERY: self._query,
+            SehCall.CREATE: self._create,
+            SehCall.INIT: self._init,
+            SehCall.DESTROY: self._destroy,
+        }
+
+    # ---- entry point
+
+    def call(self, rax: int, rcx: int, caa: CallingArea, memory: GuestMemory) -> Tuple[int, int]:
+        """Serve one SVSM call; returns (RAX, RCX). The response replaces the request in `caa`."""
+        if len(caa) < SEH_CAA_BUFFER_SIZE:
+            raise ValueError(f"Calling Area buffer of {len(caa)} bytes, not {SEH_CAA_BUFFER_SIZE}")
+        protocol, number = rax >> 32, rax & 0xFFFFFFFF
+        if protocol == CORE_PROTOCOL:
+            return self._core(number, rcx)
+        if protocol != SEH_PROTOCOL:
+            self.stats.count_call("unsupported", failed=True)
+            return SehResult.UNSUPPORTED_PROTOCOL, 0
+        if number not in SEH_CALLS:
+            self.stats.count_call("unsupported", failed=True)
+            return SehResult.UNSUPPORTED_CALL, 0
+        call = SehCall(number)
+        if call is SehCall.ADD_PAGES:
+            result, length = self._add_pages(caa, rcx, memory)
+        elif call is SehCall.ENTER:
+            result, length = self._enter(caa, rcx, memory)
+        else:
+            result, length = self._simple(call, caa, rcx, memory)
+        self.stats.count_call(call.name.lower(), failed=result is not SehResult.SUCCESS)
+        return result, length
+
+    def enclave(self, handle: int) -> Enclave | None:
+        """The enclave behind `handle`, for tests and tools; None if there is none."""
+        with self._lock:
+            return self._enclaves.get(handle)
+
+    def _core(self, number: int, rcx: int) -> Tuple[int, int]:
+        if number != CORE_QUERY_PROTOCOL:
+            self.stats.count_call("core", failed=True)
+            return SehResult.UNSUPPORTED_CALL, 0
+        self.stats.count_call("query_protocol", failed=False)
+        protocol, version = rcx >> 32, rcx & 0xFFFFFFFF
+        ranges = {
+            CORE_PROTOCOL: (CORE_PROTOCOL_VERSION, CORE_PROTOCOL_VERSION),
+            SEH_PROTOCOL: (SEH_MIN_VERSION, SEH_VERSION),
+        }
+        low, high = ranges.get(protocol, (1, 0))
+        # SVSM convention: the supported range if the asked version is in it, else 0.
+        return SehResult.SUCCESS, (high << 32) | low if low <= version <= high else 0
+
+    def _simple(self, call: SehCall, caa: CallingArea, rcx: int, memory: GuestMemory) -> Result:
+        try:
+            with self._lock:
+                return SehResult.SUCCESS, self._handlers[call](caa, rcx, memory)
+        except SehError as error:
+            return error.result, 0
+
+    def _find(self, handle: int) -> Enclave:
+        enclave = self._enclaves.get(handle)
+        if enclave is None:
+            raise SehError(SehResult.BAD_HANDLE, f"no enclave with handle 0x{handle:x}")
+        return enclave
+
+    @staticmethod
+    def _expect(enclave: Enclave, state: EnclaveState) -> None:
+        if enclave.state is not state:
+            raise SehError(SehResult.BAD_STATE, f"enclave is {enclave.state.value}")
+
+    # ---- QUERY, CREATE, INIT, DESTROY (called with the lock held)
+
+    def _query(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> int:
+        request = read_request(SehQueryReq, caa, rcx)
+        if request.version < SEH_MIN_VERSION:
+            raise SehError(SehResult.INVALID_PARAMETER, f"version {request.version} is too old")
+        capabilities = self.executor.capabilities if self.executor is not None else 0
+        response = SehQueryRsp(
+            version=min(request.version, SEH_VERSION),
+            max_pages_per_call=self.max_pages_per_call,
+            max_run_buffer=self.max_run_buffer,
+            capabilities=capabilities,
+            max_enclave_size=self.max_enclave_size,
+        )
+        return write_response(caa, response)
+
+    def _create(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> int:
+        request = read_request(SehCreateReq, caa, rcx)
+        secs = Secs.from_buffer_copy(memory.read(request.secs_gpa))
+        check_secs(secs)
+        if secs.size > self.max_enclave_size:
+            raise SehError(SehResult.NO_MEMORY, f"size 0x{secs.size:x} is above the limit")
+        handle = next(self._handles)
+        self._enclaves[handle] = Enclave(handle, secs)
+        return write_response(caa, SehCreateRsp(handle=handle))
+
+    def _init(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> int:
+        request = read_request(SehInitReq, caa, rcx)
+        enclave = self._find(request.handle)
+        self._expect(enclave, EnclaveState.CREATED)
+        raw = bytes(memory.read(request.sigstruct_gpa, SIGSTRUCT_SIZE))
+        sig = Sigstruct.from_buffer_copy(raw)
+        einit.check_fields(sig)
+        einit.check_signature(raw)
+        mrenclave = enclave.measurement.digest()
+        einit.check_measurement(sig, mrenclave)
+        einit.check_attributes(sig, enclave)
+        mrsigner = einit.mrsigner(sig)
+        enclave.initialize(mrenclave, mrsigner, sig.isvprodid, sig.isvsvn)
+        return write_response(caa, SehInitRsp.from_buffer_copy(mrenclave + mrsigner))
+
+    def _destroy(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> int:
+        request = read_request(SehDestroyReq, caa, rcx)
+        enclave = self._find(request.handle)
+        del self._enclaves[request.handle]
+        self._pages_held -= len(enclave.pages)
+        if self.executor is not None:
+            self.executor.forget(enclave)
+        return 0
+
+    # ---- ADD_PAGES: the response says how many pages went in, on success and on failure
+
+    def _add_pages(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> Result:
+        try:
+            request = read_request(SehAddPagesReq, caa, rcx)
+        except SehError as error:
+            return error.result, 0
+        accepted: list[NewPage] = []
+        result = SehResult.SUCCESS
+        with self._lock:
+            try:
+                enclave = self._find(request.handle)
+                self._expect(enclave, EnclaveState.CREATED)
+                if not 1 <= request.count <= self.max_pages_per_call:
+                    raise SehError(SehResult.INVALID_PARAMETER, f"count {request.count}")
+                claimed: set[int] = set()
+                for desc in request.pages[: request.count]:
+                    accepted.append(self._check_page(enclave, desc, memory, claimed, len(accepted)))
+            except SehError as error:
+                result = error.result
+            # The pages before a failure stay added, as with EADD one page at a time.
+            if accepted:
+                self._commit(enclave, accepted)
+        return result, write_response(caa, SehAddPagesRsp(done=len(accepted)))
+
+    def _check_page(
+        self,
+        enclave: Enclave,
+        desc: SehPageDesc,
+        memory: GuestMemory,
+        claimed: set[int],
+        pending: int,
+    ) -> NewPage:
+        """Run the EADD checks on one descriptor; `claimed` holds earlier offsets of the batch."""
+        # A private copy first: the guest must not change the page between check and use.
+        data = bytearray(memory.read(desc.src_gpa))
+        offset, flags = desc.offset, desc.secinfo_flags
+        if offset % PAGE_SIZE or offset >= enclave.size:
+            raise SehError(SehResult.BAD_PAGE, f"offset 0x{offset:x} is not a page of the enclave")
+        check_secinfo(flags)
+        if desc.flags & ~_DESC_MEASURE:
+            raise SehError(SehResult.INVALID_PARAMETER, f"descriptor flags 0x{desc.flags:x}")
+        if offset in enclave.pages or offset in claimed:
+            raise SehError(SehResult.PAGE_EXISTS, f"offset 0x{offset:x} already holds a page")
+        if is_tcs(flags):
+            check_tcs(data, enclave.size, enclave.ssa_frame_size, enclave.mode64bit)
+        held = self._pages_held + pending + 1
+        if self.memory_limit is not None and held * PAGE_SIZE > self.memory_limit:
+            raise SehError(SehResult.NO_MEMORY, "the SEH's page memory is used up")
+        claimed.add(offset)
+        return NewPage(offset, data, flags, bool(desc.flags & _DESC_MEASURE))
+
+    def _commit(self, enclave: Enclave, pages: list[NewPage]) -> None:
+        enclave.add_pages(pages)
+        self._pages_held += len(pages)
+        self.stats.count_pages(len(pages), PAGE_SIZE * sum(page.measured for page in pages))
+
+    # ---- ENTER: checks under the lock, enclave code outside it
+
+    def _enter(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> Result:
+        try:
+            request = read_request(SehEnterReq, caa, rcx)
+            inputs = self._run_pages(request.input_gpa, request.input_len)
+            outputs = self._run_pages(request.output_gpa, request.output_capacity)
+            with self._lock:
+                enclave, thread, executor = self._claim_thread(request, inputs, outputs, memory)
+            try:
+                exit_info = self._execute(executor, enclave, request, inputs, memory)
+            except BaseException:
+                with self._lock:
+                    thread.busy = False
+                raise
+            # An exit that does not fit ends the ecall: there is no ocall to answer.
+            fits = len(exit_info.output) <= request.output_capacity
+            with self._lock:
+                thread.busy = False
+                thread.ocall_pending = fits and exit_info.kind == Exit.OCALL
+            if not fits:
+                raise SehError(SehResult.OUTPUT_TOO_SMALL, f"{len(exit_info.output)} bytes")
+        except SehError as error:
+            return error.result, 0
+        self._store_output(exit_info.output, outputs, memory)
+        return SehResult.SUCCESS, write_response(caa, _enter_response(exit_info))
+
+    @staticmethod
+    def _run_pages(gpas: ctypes.Array[ctypes.c_uint64], length: int) -> list[int]:
+        """The guest pages a run buffer of `length` bytes uses; the rest must be zero."""
+        entries = [int(gpa) for gpa in gpas]
+        used = min(_pages_for(length), len(entries))
+        if any(entries[used:]):
+            raise SehError(SehResult.INVALID_FORMAT, "unused run-buffer entries are not zero")
+        return entries[:used]
+
+    def _claim_thread(
+        self,
+        request: SehEnterReq,
+        inputs: list[int],
+        outputs: list[int],
+        memory: GuestMemory,
+    ) -> Tuple[Enclave, ThreadState, Executor]:
+        enclave = self._find(request.handle)
+        self._expect(enclave, EnclaveState.INITIALIZED)
+        if request.function not in (Enclu.EENTER, Enclu.ERESUME):
+            raise SehError(SehResult.INVALID_PARAMETER, f"function {request.function}")
+        for length in (request.input_len, request.output_capacity):
+            if length > self.max_run_buffer:
+                raise SehError(SehResult.INVALID_PARAMETER, f"run buffer of {length} bytes")
+        for gpa in inputs:
+            memory.check(gpa)
+        for gpa in outputs:
+            memory.check(gpa, writable=True)
+        thread = enclave.threads.get(request.tcs_offset)
+        if thread is None:
+            raise SehError(SehResult.NOT_TCS, f"no TCS at offset 0x{request.tcs_offset:x}")
+        if thread.busy:
+            raise SehError(SehResult.TCS_BUSY, f"TCS 0x{request.tcs_offset:x} is running")
+        if request.function == Enclu.EENTER and thread.ocall_pending:
+            raise SehError(SehResult.OCALL_PENDING, "EENTER while an ocall waits for its answer")
+        if request.function == Enclu.ERESUME and not thread.ocall_pending:
+            raise SehError(SehResult.NO_OCALL_PENDING, "ERESUME without a pending ocall")
+        if self.executor is None:
+            raise SehError(SehResult.NO_IMAGE, "this SEH has no executor for enclave code")
+        thread.busy = True
+        return enclave, thread, self.executor
+
+    @staticmethod
+    def _execute(
+        executor: Executor,
+        enclave: Enclave,
+        request: SehEnterReq,
+        inputs: list[int],
+        memory: GuestMemory,
+    ) -> ExitInfo:
+        data = b"".join(bytes(memory.read(gpa)) for gpa in inputs)[: request.input_len]
+        capacity = request.output_capacity
+        if request.function == Enclu.EENTER:
+            exit_info = executor.enter(enclave, request.tcs_offset, request.call_id, data, capacity)
+        else:
+            exit_info = executor.resume(enclave, request.tcs_offset, data, capacity)
+        if exit_info.kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
+            raise ValueError(f"the executor returned exit kind {exit_info.kind!r}")
+        return exit_info
+
+    @staticmethod
+    def _store_output(output: bytes, outputs: list[int], memory: GuestMemory) -> None:
+        for index, gpa in enumerate(outputs):
+            chunk = output[index * PAGE_SIZE : (index + 1) * PAGE_SIZE]
+            if not chunk:
+                break
+            memory.write(gpa, chunk)
+
+
+def _enter_response(exit_info: ExitInfo) -> SehEnterRsp:
+    response = SehEnterRsp(exit_kind=exit_info.kind, output_len=len(exit_info.output))
+    if exit_info.kind == Exit.NORMAL:
+        response.retval = exit_info.retval
+    elif exit_info.kind == Exit.OCALL:
+        response.call_id = exit_info.call_id
+    elif exit_info.kind == Exit.EXCEPTION:
+        response.exception_vector = exit_info.exception_vector
+        response.exception_error_code = exit_info.exception_error_code
+        response.exception_addr = exit_info.exception_addr
+    return response

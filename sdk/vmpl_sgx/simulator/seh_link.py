@@ -1,0 +1,290 @@
+"""The simulator's half of the SEH protocol: what the module's seh.c does, against SehModel.
+
+Requests are built exactly as the module builds them: the request struct in a Calling Area
+buffer, bulk data in bounce pages named by guest-physical address (here made-up ones, each
+call with its own page table), INCOMPLETE and BUSY retried a bounded number of times, and the
+result mapped to an errno through the spec's table.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import threading
+from typing import List, NamedTuple, Sequence, Tuple
+
+from vmpl_sgx import _abi
+from vmpl_sgx._abi import (
+    PAGE_SIZE,
+    RUN_BUFFER_MAX,
+    SEH_CAA_BUFFER_SIZE,
+    SEH_MAX_PAGES_PER_CALL,
+    SEH_MIN_VERSION,
+    SEH_PROTOCOL,
+    SEH_VERSION,
+    SIGSTRUCT_SIZE,
+    Cap,
+    Exit,
+    SehAddPagesReq,
+    SehAddPagesRsp,
+    SehCall,
+    SehCreateReq,
+    SehCreateRsp,
+    SehDestroyReq,
+    SehEnterReq,
+    SehEnterRsp,
+    SehInitReq,
+    SehInitRsp,
+    SehPageDesc,
+    SehQueryReq,
+    SehQueryRsp,
+    SehResult,
+)
+from vmpl_sgx.seh import GuestMemory, SehModel
+from vmpl_sgx.simulator.failure import Failure
+
+DEFAULT_RETRIES = 16
+"""As the module's seh_retries parameter."""
+
+KNOWN_CAPABILITIES = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO)
+
+_GPA_BASE = 0x1_0000_0000
+"""Where the made-up guest-physical addresses of one call's pages start."""
+
+_RESULT_TEXT = {
+    SehResult.ECREATE_FAILED: "ECREATE rejected the SECS",
+    SehResult.NO_MEMORY: "the SEH has no memory for this (SECS.size beyond max_enclave_size, "
+    "or its page memory is used up)",
+    SehResult.EADD_FAILED: "EADD rejected a malformed TCS page",
+    SehResult.INVALID_SIGSTRUCT: "EINIT: the SIGSTRUCT is malformed",
+    SehResult.INVALID_SIGNATURE: "EINIT: the SIGSTRUCT's signature or Q1/Q2 does not verify",
+    SehResult.INVALID_MEASUREMENT: "EINIT: MRENCLAVE differs from SIGSTRUCT.enclavehash",
+    SehResult.INVALID_ATTRIBUTE: "EINIT: attributes, XFRM or MISCSELECT differ from the "
+    "SIGSTRUCT's under its masks",
+    SehResult.NOT_TCS: "tcs is not a TCS page",
+    SehResult.TCS_BUSY: "another RUN is active on this TCS",
+    SehResult.NO_OCALL_PENDING: "ERESUME without a pending ocall",
+    SehResult.OCALL_PENDING: "EENTER while an ocall waits for its answer",
+    SehResult.OUTPUT_TOO_SMALL: "the enclave wrote more than output_capacity",
+    SehResult.NO_IMAGE: "the enclave holds no code the SEH can run",
+}
+
+
+def result_text(result: int) -> str:
+    """What an SEH result code means, with its name."""
+    try:
+        code = SehResult(result)
+    except ValueError:
+        return f"the SEH answered an unknown result 0x{result:x}"
+    name = code.name.lower().replace("_", "-")
+    return f"{_RESULT_TEXT.get(code, 'the SEH refused the call')} (SEH result {name})"
+
+
+def result_errno(result: int) -> int:
+    """errno for a result code as the spec maps it; EIO for one it does not know."""
+    try:
+        return _abi.SEH_RESULT_ERRNO[SehResult(result)]
+    except ValueError:
+        return errno.EIO
+
+
+def _is_generic(result: int) -> bool:
+    """The SVSM's own codes, which come before any SEH work and without a response."""
+    return 0 < result < SehResult.NO_MEMORY
+
+
+class Limits(NamedTuple):
+    """What QUERY negotiated, clamped to the module's own limits."""
+
+    version: int
+    max_pages_per_call: int
+    max_run_buffer: int
+    capabilities: int
+    max_enclave_size: int
+
+
+def default_limits(max_pages_per_call: int) -> Limits:
+    """What GET_INFO reports while no SEH has answered QUERY."""
+    return Limits(SEH_VERSION, max_pages_per_call, RUN_BUFFER_MAX, 0, 0)
+
+
+class Page(NamedTuple):
+    """One bounce page handed to the SEH."""
+
+    data: bytearray | memoryview
+    writable: bool
+
+
+class Reply(NamedTuple):
+    result: int
+    response: bytes
+
+
+class SehSession:
+    """One SEH the simulator talks to. Ends when the SEH goes away (see Simulator.detach_seh)."""
+
+    def __init__(
+        self,
+        number: int,
+        model: SehModel,
+        max_pages_per_call: int = SEH_MAX_PAGES_PER_CALL,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
+        self.number = number
+        self.model = model
+        self.module_max_pages = max_pages_per_call
+        self.retries = retries
+        self._lock = threading.Lock()
+        self._limits: Limits | None = None
+        self._query_failed = False
+
+    # ---- transport
+
+    def _call(self, call: SehCall, request: ctypes.Structure, pages: Sequence[Page]) -> Reply:
+        raw = bytes(request)
+        for attempt in range(self.retries + 1):
+            caa = bytearray(SEH_CAA_BUFFER_SIZE)
+            caa[: len(raw)] = raw
+            memory = GuestMemory()
+            for index, page in enumerate(pages):
+                memory.add(_GPA_BASE + index * PAGE_SIZE, page.data, page.writable)
+            rax, rcx = self.model.call((SEH_PROTOCOL << 32) | call, len(raw), caa, memory)
+            if rax not in _abi.SEH_RESULT_RETRY or attempt == self.retries:
+                return Reply(int(rax), bytes(caa[: min(rcx, SEH_CAA_BUFFER_SIZE)]))
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _malformed(call: SehCall, what: str) -> Failure:
+        return Failure(errno.EIO, f"the SEH answered {call.name} with {what}", lost=True)
+
+    def _exec(
+        self, call: SehCall, request: ctypes.Structure, pages: Sequence[Page], rsp_min: int
+    ) -> bytes:
+        """Run a call; raise its errno unless it succeeded with a response of `rsp_min` bytes."""
+        reply = self._call(call, request, pages)
+        number = result_errno(reply.result)
+        if number:
+            raise Failure(number, result_text(reply.result))
+        if len(reply.response) < rsp_min:
+            raise self._malformed(call, "a short response")
+        return reply.response
+
+    # ---- negotiation
+
+    def limits(self) -> Limits:
+        """The negotiated limits, asking QUERY the first time; EIO if the SEH fails it."""
+        with self._lock:
+            if self._limits is not None:
+                return self._limits
+            if self._query_failed:
+                raise Failure(errno.EIO, "the SEH failed QUERY; its calls fail")
+            try:
+                self._limits = self._query()
+            except Failure as failure:
+                self._query_failed = True
+                raise Failure(errno.EIO, f"the SEH failed QUERY: {failure.constraint}") from None
+            return self._limits
+
+    def _query(self) -> Limits:
+        request = SehQueryReq(version=SEH_VERSION)
+        raw = self._exec(SehCall.QUERY, request, (), ctypes.sizeof(SehQueryRsp))
+        rsp = SehQueryRsp.from_buffer_copy(raw[: ctypes.sizeof(SehQueryRsp)])
+        if not SEH_MIN_VERSION <= rsp.version <= SEH_VERSION:
+            raise Failure(errno.EPROTO, f"the SEH speaks protocol version {rsp.version}")
+        if not rsp.max_pages_per_call or rsp.reserved:
+            raise Failure(errno.EPROTO, "the QUERY response is malformed")
+        return Limits(
+            version=rsp.version,
+            max_pages_per_call=min(rsp.max_pages_per_call, self.module_max_pages),
+            max_run_buffer=min(rsp.max_run_buffer, RUN_BUFFER_MAX),
+            capabilities=rsp.capabilities & KNOWN_CAPABILITIES,
+            max_enclave_size=rsp.max_enclave_size,
+        )
+
+    # ---- requests
+
+    def create(self, secs: bytes) -> int:
+        """CREATE from a SECS page; returns the handle."""
+        self.limits()
+        request = SehCreateReq(secs_gpa=_GPA_BASE)
+        raw = self._exec(SehCall.CREATE, request, [Page(bytearray(secs), False)], 8)
+        handle = SehCreateRsp.from_buffer_copy(raw[:8]).handle
+        if not handle:
+            raise self._malformed(SehCall.CREATE, "enclave handle 0")
+        return handle
+
+    def add_pages(
+        self,
+        handle: int,
+        pages: Sequence[memoryview],
+        offset: int,
+        secinfo_flags: int,
+        desc_flags: int,
+    ) -> Tuple[int, int, str]:
+        """ADD_PAGES of consecutive pages; returns (pages added, errno, why it stopped)."""
+        request = SehAddPagesReq(handle=handle, count=len(pages))
+        for index in range(len(pages)):
+            desc: SehPageDesc = request.pages[index]
+            desc.src_gpa = _GPA_BASE + index * PAGE_SIZE
+            desc.offset = offset + index * PAGE_SIZE
+            desc.secinfo_flags = secinfo_flags
+            desc.flags = desc_flags
+        reply = self._call(SehCall.ADD_PAGES, request, [Page(page, False) for page in pages])
+        number = result_errno(reply.result)
+        if _is_generic(reply.result):
+            return 0, number, result_text(reply.result)
+        size = ctypes.sizeof(SehAddPagesRsp)
+        if len(reply.response) < size:
+            raise self._malformed(SehCall.ADD_PAGES, "no ADD_PAGES response")
+        done = SehAddPagesRsp.from_buffer_copy(reply.response[:size]).done
+        if done > len(pages) or (not number and done != len(pages)):
+            raise self._malformed(SehCall.ADD_PAGES, "an impossible page count")
+        return done, number, result_text(reply.result) if number else ""
+
+    def init(self, handle: int, sigstruct: bytes) -> SehInitRsp:
+        page = bytearray(PAGE_SIZE)
+        page[:SIGSTRUCT_SIZE] = sigstruct
+        request = SehInitReq(handle=handle, sigstruct_gpa=_GPA_BASE)
+        size = ctypes.sizeof(SehInitRsp)
+        raw = self._exec(SehCall.INIT, request, [Page(page, False)], size)
+        return SehInitRsp.from_buffer_copy(raw[:size])
+
+    def enter(
+        self,
+        handle: int,
+        tcs_offset: int,
+        *,
+        function: int,
+        call_id: int,
+        data: bytes,
+        output_capacity: int,
+    ) -> Tuple[SehEnterRsp, bytes]:
+        """ENTER with `data` as input; returns the response and the output bytes."""
+        request = SehEnterReq(
+            handle=handle,
+            tcs_offset=tcs_offset,
+            function=function,
+            call_id=call_id,
+            input_len=len(data),
+            output_capacity=output_capacity,
+        )
+        pages: List[Page] = []
+        for start in range(0, len(data), PAGE_SIZE):
+            request.input_gpa[len(pages)] = _GPA_BASE + len(pages) * PAGE_SIZE
+            chunk = data[start : start + PAGE_SIZE].ljust(PAGE_SIZE, b"\0")
+            pages.append(Page(bytearray(chunk), False))
+        outputs = []
+        for index in range(-(-output_capacity // PAGE_SIZE)):
+            request.output_gpa[index] = _GPA_BASE + len(pages) * PAGE_SIZE
+            outputs.append(bytearray(PAGE_SIZE))
+            pages.append(Page(outputs[-1], True))
+        size = ctypes.sizeof(SehEnterRsp)
+        rsp = SehEnterRsp.from_buffer_copy(self._exec(SehCall.ENTER, request, pages, size)[:size])
+        if rsp.exit_kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
+            raise self._malformed(SehCall.ENTER, "an unknown exit kind")
+        if rsp.output_len > output_capacity:
+            raise self._malformed(SehCall.ENTER, "more output than capacity")
+        return rsp, b"".join(outputs)[: rsp.output_len]
+
+    def destroy(self, handle: int) -> None:
+        self._exec(SehCall.DESTROY, SehDestroyReq(handle=handle), (), 0)

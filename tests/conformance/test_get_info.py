@@ -1,0 +1,70 @@
+"""GET_INFO: no owner, lock or state check; fills every byte."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+
+import pytest
+
+from tests.conformance import raw
+from tests.conformance.conftest import Target
+from tests.conformance.memory import READ
+from vmpl_sgx import _abi
+from vmpl_sgx._abi import Cap, Info
+from vmpl_sgx.backend import Backend
+
+SIZE = ctypes.sizeof(Info)
+
+
+def test_before_create(handle: Backend, target: Target) -> None:
+    info = raw.get_info(handle)
+    assert info.size == _abi.INFO_SIZE_VER0 == SIZE
+    assert info.api_version == _abi.API_VERSION
+    assert info.seh_protocol == _abi.SEH_PROTOCOL
+    assert _abi.SEH_MIN_VERSION <= info.seh_version <= _abi.SEH_VERSION
+    assert info.transport in target.expected_transports()
+    assert 1 <= info.max_pages_per_call <= _abi.SEH_MAX_PAGES_PER_CALL
+    assert info.max_run_buffer <= _abi.RUN_BUFFER_MAX
+    assert info.capabilities & ~int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO) == 0
+    assert info.max_enclave_size >= _abi.MIN_ENCLAVE_SIZE
+
+
+def test_fills_every_byte(handle: Backend) -> None:
+    buffer = bytearray(b"\xff" * SIZE)
+    handle.ioctl(_abi.IOC_GET_INFO, buffer)
+    info = Info.from_buffer_copy(buffer)
+    assert info.reserved0 == 0
+    assert list(info.reserved1) == [0, 0]
+
+
+def test_same_answer_in_every_state(initialized: Backend, target: Target) -> None:
+    fresh = target.open()
+    try:
+        assert bytes(raw.get_info(fresh)) == bytes(raw.get_info(initialized))
+    finally:
+        fresh.close()
+
+
+def test_writes_to_a_user_address(handle: Backend, keep: raw.Keep) -> None:
+    out = keep.map(pages=1)
+    assert handle.ioctl(_abi.IOC_GET_INFO, out.address) == 0
+    assert Info.from_buffer_copy(out.read(0, SIZE)).size == SIZE
+
+
+@pytest.mark.parametrize("where", raw.BAD_PLACES)
+def test_unwritable_argument_is_efault(handle: Backend, keep: raw.Keep, where: str) -> None:
+    address = raw.bad_address(keep, where)
+    assert raw.errno_of(lambda: handle.ioctl(_abi.IOC_GET_INFO, address)) == errno.EFAULT
+
+
+def test_read_only_argument_is_efault(handle: Backend, keep: raw.Keep) -> None:
+    out = keep.map(pages=1, prot=READ)
+    assert raw.errno_of(lambda: handle.ioctl(_abi.IOC_GET_INFO, out.address)) == errno.EFAULT
+
+
+def test_argument_straddling_a_hole_is_efault(handle: Backend, keep: raw.Keep) -> None:
+    out = keep.map(pages=2)
+    out.guard_page(1)
+    address = out.page(1) - SIZE // 2
+    assert raw.errno_of(lambda: handle.ioctl(_abi.IOC_GET_INFO, address)) == errno.EFAULT

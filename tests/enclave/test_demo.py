@@ -1,0 +1,18 @@
+"""The shipped demo runs end to end on the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from vmpl_sgx.samples import demo
+
+
+def test_demo_runs(images: Dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.count("matches hashlib") == 3
+    assert "'measured|signed|loaded|run' from 4 ocalls" in out
+    assert "vector 14" in out and "still counts: 2" in out

@@ -1,0 +1,1 @@
+"""Real-kernel test tier: build the module against Debian kernels and run it under QEMU."""
