@@ -12,11 +12,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# The pyenv interpreters this machine kind carries, so tox finds python3.9 .. 3.13.
-PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.*/bin)
+# Interpreters pyenv may carry, put on tox's PATH so it finds python3.9 .. python3.13.
+PYENV_BINS := $(foreach v,9 10 11 12 13,$(wildcard $(HOME)/.pyenv/versions/3.$(v).*/bin))
 empty :=
 space := $(empty) $(empty)
-export PATH := $(subst $(space),:,$(PYENV_BINS)):$(PATH)
+TOX_PATH := $(subst $(space),:,$(strip $(PYENV_BINS) $(PATH)))
 
 .PHONY: all demo test regen check tox kernel-build vmtest bench clean
 
@@ -40,7 +40,7 @@ check: $(STAMP)
 	$(VENV)/bin/mypy --strict sdk codegen
 
 tox: $(STAMP)
-	$(VENV)/bin/tox run -e py39,py310,py311,py312,py313,type,lint,codegen-check
+	PATH="$(TOX_PATH)" $(VENV)/bin/tox run -e py39,py310,py311,py312,py313,type,lint,codegen-check
 
 kernel-build: $(STAMP)
 	$(PY) -m tests.vm.build_check

@@ -925,7 +925,7 @@ class LbCaa(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
-# ---- The enclave ABI: how the SEH enters enclave code and how that code leaves. The SEH calls the entry point (SECS.base + TCS.oentry) as a System V function taking one argument, a pointer to struct vmpl_sgx_enclave_frame in memory outside the enclave. The in-enclave runtime switches to the stack its thread data names, dispatches call_id through its ecall table, writes at most output_capacity bytes to output and returns a status, which RUN reports as retval of a normal exit. An ocall is a call through the frame's ocall pointer: the SEH ends the RUN with an ocall exit (the request bytes as output), and when the application answers with ERESUME the call returns with the answer copied to the response buffer. Exceptions in enclave code end the RUN with an exception exit.
+# ---- The enclave ABI: how the SEH enters enclave code and how that code leaves. The SEH calls the entry point (SECS.base + TCS.oentry) as a System V function taking one argument, a pointer to struct vmpl_sgx_enclave_frame in memory outside the enclave. The in-enclave runtime switches to the stack its thread data names, dispatches call_id through its ecall table, writes at most output_capacity bytes to output and returns a status, which RUN reports as retval of a normal exit. An ocall is a call through the frame's ocall pointer: the SEH ends the RUN with an ocall exit (the request bytes as output), and when the application answers with ERESUME (input = struct vmpl_sgx_enclave_ocall_answer followed by the answer bytes) the call returns the answer's status, with the bytes copied to the response buffer. Exceptions in enclave code end the RUN with an exception exit.
 
 ENCLAVE_THREAD_DATA_SIZE: Final = 64
 """Size of struct vmpl_sgx_enclave_thread_data, found at SECS.base + TCS.ofsbase."""
@@ -1003,6 +1003,21 @@ class EnclaveThreadData(ctypes.Structure):
         ("reserved", ctypes.c_uint64 * 2),
     ]
     C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_thread_data"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+
+class EnclaveOcallAnswer(ctypes.Structure):
+    """Header of the ERESUME input that answers an ocall; the answer bytes follow it."""
+
+    status: int
+    reserved: int
+    _fields_ = [
+        ("status", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_ocall_answer"
     """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""

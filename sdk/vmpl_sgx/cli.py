@@ -6,18 +6,19 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Sequence, TextIO
 
-from vmpl_sgx import __version__
+from vmpl_sgx import __version__, build
 from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
 from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.errors import (
     CallInterruptedError,
     DeviceMissingError,
-    NoImageError,
     SehTimeoutError,
     VmplSgxError,
 )
@@ -26,6 +27,7 @@ from vmpl_sgx.layout import Layout, load, mrenclave, sign
 from vmpl_sgx.layout_file import FORMAT_HELP, LayoutFileError, layout_from_argument
 from vmpl_sgx.pem import KeyFormatError
 from vmpl_sgx.rsa import MODULUS_BYTES, KeyExponentError, KeySizeError, RsaPrivateKey
+from vmpl_sgx.samples import demo as samples_demo
 from vmpl_sgx.sigstruct import mrsigner
 
 EXIT_OK = 0
@@ -215,28 +217,24 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
                 progress.close()
         out.field("pages", "pages loaded", layout.page_count)
         out.field("state", "state", enclave.state.value)
-        _demo_run(enclave, layout, out)
+    if args.layout == "sample" and not out.as_json:
+        _demo_samples(args.backend, key, out)
     return EXIT_OK
 
 
-def _demo_run(enclave: Enclave, layout: Layout, out: Output) -> None:
-    tcs = enclave.tcs_address(layout.tcs_offsets[0]) if layout.tcs_offsets else enclave.base
-    try:
-        result = enclave.run(tcs, call_id=0, output_capacity=256)
-    except NoImageError as error:
-        out.field(
-            "run",
-            "RUN",
-            {"available": False, "errno": error.errno_name, "reason": str(error)},
-            f"unavailable: enclave execution does not exist yet ({error.errno_name})",
-        )
+def _demo_samples(backend: str, key: RsaPrivateKey, out: Output) -> None:
+    """Build the sample enclaves and run their ecalls and ocalls on the same backend."""
+    if shutil.which(os.environ.get("CC", "cc")) is None:
+        out.note("no C compiler found (set CC or install gcc): skipping the sample enclaves")
         return
-    out.field(
-        "run",
-        "RUN",
-        {"available": True, "exit": result.exit_kind.name.lower(), "retval": result.retval},
-        f"exit {result.exit_kind.name.lower()}, retval {result.retval}",
-    )
+    print()
+    with tempfile.TemporaryDirectory() as scratch:
+        samples_demo.run(lambda: Enclave.open(backend), Path(scratch), key)
+
+
+def build_command(argv: Sequence[str]) -> int:
+    """`vmpl-sgx build ...`: compile an enclave image (see `python -m vmpl_sgx.build -h`)."""
+    return int(build.main(list(argv)))
 
 
 def _show_progress(out: Output) -> bool:
@@ -250,7 +248,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vmpl-sgx",
         description="SGX-style enclaves in SEV-SNP guests: inspect the backend, measure, "
-        "sign and load enclaves.",
+        "sign and load enclaves. `vmpl-sgx build -o IMAGE SOURCES...` compiles an enclave "
+        "image (see `vmpl-sgx build -h`).",
         epilog=EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -334,8 +333,11 @@ def _report_error(out: Output, status: int, message: str, error: VmplSgxError | 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["build"]:
+        return build_command(arguments[1:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     out = Output(args.json, sys.stdout)

@@ -1,22 +1,25 @@
 """How an application answers an ocall: the input of the ERESUME that follows an ocall exit.
 
-The answer starts with an 8-byte header, the status of the host's service (a
-VMPL_SGX_ENCLAVE_STATUS_* value, as a u32, then 4 zero bytes), followed by the
-answer's bytes. The enclave's ocall returns that status; only with OK does it get
-the bytes. The header lets a host say "no handler" or "failed" apart from an
+The answer starts with struct vmpl_sgx_enclave_ocall_answer (abi/vmpl_sgx.yaml): the
+status of the host's service (a VMPL_SGX_ENCLAVE_STATUS_* value) and 4 reserved zero
+bytes, followed by the answer's bytes. The enclave's ocall returns that status; only
+with OK does it get the bytes. The header lets a host say "no handler" or "failed" apart from an
 empty answer. An input too short for the header, or with reserved bytes set,
 reaches the enclave as OCALL_FAILED.
 """
 
 from __future__ import annotations
 
+import ctypes
 import struct
 from typing import Tuple, Union
 
-from vmpl_sgx._abi import EnclaveStatus
+from vmpl_sgx._abi import EnclaveOcallAnswer, EnclaveStatus
 
 HEADER = struct.Struct("<II")
 HEADER_SIZE = HEADER.size
+if ctypes.sizeof(EnclaveOcallAnswer) != HEADER_SIZE:  # a spec change must show up here
+    raise ImportError("struct vmpl_sgx_enclave_ocall_answer no longer matches ocall_answer.py")
 
 BytesLike = Union[bytes, bytearray, memoryview]
 

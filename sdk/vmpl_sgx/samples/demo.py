@@ -16,7 +16,6 @@ from typing import Callable, Sequence
 
 from vmpl_sgx.app import EnclaveApp, EnclaveFaultError
 from vmpl_sgx.enclave import Enclave
-from vmpl_sgx.executor import NativeExecutor
 from vmpl_sgx.image import ImageParams
 from vmpl_sgx.layout import mrenclave
 from vmpl_sgx.rsa import RsaPrivateKey
@@ -29,8 +28,6 @@ from vmpl_sgx.samples import (
     SHA256_DIGEST,
     build_sample,
 )
-from vmpl_sgx.seh import SehModel
-from vmpl_sgx.simulator import Simulator
 
 RECORDS = (b"measured", b"signed", b"loaded", b"run")
 
@@ -66,15 +63,11 @@ def run(new_enclave: Callable[[], Enclave], scratch: Path, key: RsaPrivateKey) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vmpl_sgx.samples.demo", description=__doc__)
-    parser.add_argument("--backend", choices=("simulator", "device"), default="simulator")
+    parser.add_argument("--backend", choices=("auto", "simulator", "device"), default="auto")
     args = parser.parse_args(argv)
     key = RsaPrivateKey.generate()
-    with tempfile.TemporaryDirectory() as scratch, NativeExecutor() as executor:
-        if args.backend == "device":
-            run(lambda: Enclave.open("device"), Path(scratch), key)
-        else:
-            simulator = Simulator(SehModel(executor=executor))
-            run(lambda: Enclave(simulator.open()), Path(scratch), key)
+    with tempfile.TemporaryDirectory() as scratch:
+        run(lambda: Enclave.open(args.backend), Path(scratch), key)
     return 0
 
 

@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Sequence
 
 from vmpl_sgx._abi import SEH_MAX_PAGES_PER_CALL
+from vmpl_sgx.executor import NativeExecutor
 from vmpl_sgx.seh.faults import parse_fault
 from vmpl_sgx.seh.loopback import DEFAULT_DEVICE, LoopbackServer
 from vmpl_sgx.seh.model import DEFAULT_MAX_ENCLAVE_SIZE, SehModel
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="bytes of enclave pages all enclaves may hold (no limit by default)",
     )
+    parser.add_argument(
+        "--no-exec", action="store_true",
+        help="run no enclave code: ENTER answers NO_IMAGE (for protocol-only tests)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every call")
     return parser
 
@@ -65,12 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="vmpl_sgx.seh: %(levelname)s: %(message)s",
     )
+    executor = None if args.no_exec else NativeExecutor()
     try:
         fault = parse_fault(args.fault)
         model = SehModel(
             max_enclave_size=args.max_enclave_size,
             max_pages_per_call=args.max_pages_per_call,
             memory_limit=args.memory_limit,
+            executor=executor,
         )
     except ValueError as error:
         parser.error(str(error))
@@ -95,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.close()
         os.close(fd)
+        if executor is not None:
+            executor.close()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import threading
 
+from vmpl_sgx.executor import NativeExecutor
+from vmpl_sgx.seh import SehModel
 from vmpl_sgx.simulator.core import Simulator, SimulatorBackend
 from vmpl_sgx.simulator.hooks import Hold
 
@@ -27,5 +29,6 @@ def default_simulator() -> Simulator:
     global _default  # noqa: PLW0603 - one lazily made instance per process
     with _default_lock:
         if _default is None:
-            _default = Simulator()
+            # The native executor starts its worker processes only on the first RUN.
+            _default = Simulator(SehModel(executor=NativeExecutor()))
         return _default

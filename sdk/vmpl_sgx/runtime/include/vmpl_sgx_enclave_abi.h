@@ -23,8 +23,10 @@
  * RUN reports as retval of a normal exit. An ocall is a call through the
  * frame's ocall pointer: the SEH ends the RUN with an ocall exit (the
  * request bytes as output), and when the application answers with ERESUME
- * the call returns with the answer copied to the response buffer. Exceptions
- * in enclave code end the RUN with an exception exit.
+ * (input = struct vmpl_sgx_enclave_ocall_answer followed by the answer
+ * bytes) the call returns the answer's status, with the bytes copied to the
+ * response buffer. Exceptions in enclave code end the RUN with an exception
+ * exit.
  */
 
 /*
@@ -97,6 +99,16 @@ struct vmpl_sgx_enclave_thread_data {
 	uint64_t heap_size;
 	uint64_t thread_index;
 	uint64_t reserved[2];
+};
+
+/**
+ * struct vmpl_sgx_enclave_ocall_answer - Header of the ERESUME input that answers an ocall; the answer bytes follow it.
+ * @status: VMPL_SGX_ENCLAVE_STATUS_* of the host's service; the bytes count only with OK.
+ * @reserved: Zero; an answer with it set reaches the enclave as OCALL_FAILED.
+ */
+struct vmpl_sgx_enclave_ocall_answer {
+	uint32_t status;
+	uint32_t reserved;
 };
 
 /*
