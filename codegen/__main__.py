@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            path.write_bytes(text.encode("utf-8"))
             print(f"wrote {rel}")
     if stale:
         print(

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Guest script for `make bench`: the benchmarks that need the real module (B1 on the
+# device, B3). Run by benchmarks/run_all.py through tests.vm.run; writes bench.json to
+# the results directory.
+set -u
+RESULTS=${VMPL_SGX_VM_RESULTS:-/tmp}
+PYTHON=${VMPL_SGX_PYTHON:-}
+[ -n "$PYTHON" ] || { [ -x .venv/bin/python ] && PYTHON=.venv/bin/python || PYTHON=python3; }
+export PYTHONPATH="$PWD/sdk:$PWD"
+
+mountpoint_debugfs() { grep -q " /sys/kernel/debug debugfs" /proc/mounts; }
+mountpoint_debugfs || mount -t debugfs none /sys/kernel/debug || exit 10
+insmod "$VMPL_SGX_VM_MODULE" transport=loopback || exit 11
+"$PYTHON" -m vmpl_sgx.seh --no-exec > "$RESULTS/seh.log" 2>&1 &
+seh=$!
+"$PYTHON" -m vmpl_sgx info --backend device > /dev/null || exit 12
+
+gcc -O2 -D_GNU_SOURCE -Ikernel_module/include/uapi tests/vm/c_client/vmpl_sgx_client.c \
+    -o /tmp/vmpl-sgx-client || exit 13
+c_ns=$(/tmp/vmpl-sgx-client bench-info 20000 | sed -n 's/^get_info_ns=\([0-9.]*\).*/\1/p')
+py_json=$("$PYTHON" benchmarks/device_bench.py) || exit 14
+echo "{\"c_get_info_ns\": $c_ns, \"device\": $py_json}" > "$RESULTS/bench.json"
+cat "$RESULTS/bench.json"
+
+kill "$seh"; wait "$seh"
+rmmod vmpl_sgx || exit 15
