@@ -17,6 +17,7 @@ TOOLS = {
     "depmod": "kmod",
     "modprobe": "kmod",
     "sparse": "sparse",
+    "pahole": "dwarves",  # the 6.12 headers ship vmlinux, so modules get BTF
     "make": "make",
     "gcc": "gcc",
     "timeout": "coreutils",
