@@ -51,6 +51,7 @@ vmtest: $(STAMP)
 test: check tox kernel-build vmtest
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/run_all.py
 
 clean:
