@@ -1,0 +1,1 @@
+"""Device-only tests run inside the test guest (see tests/vm/guest_tests.sh)."""

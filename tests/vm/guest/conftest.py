@@ -1,0 +1,272 @@
+"""Fixtures of the device-only guest tests: SEH processes, debugfs gauges, module parameters.
+
+These tests run inside the test guest as root, with vmpl_sgx.ko loaded with
+transport=loopback and no SEH attached: each test starts (and stops) its own
+`python -m vmpl_sgx.seh`. Without /dev/vmpl_sgx_seh they are all skipped.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List
+
+import pytest
+
+from tests.conformance import raw
+from vmpl_sgx.device import DeviceBackend
+from vmpl_sgx.errors import VmplSgxError
+from vmpl_sgx.rsa import RsaPrivateKey
+from vmpl_sgx.samples import build_sample
+
+DEVICE = "/dev/vmpl_sgx"
+SEH_DEVICE = "/dev/vmpl_sgx_seh"
+DEBUGFS = "/sys/kernel/debug"
+STATS = DEBUGFS + "/vmpl_sgx/stats"
+PARAMS = "/sys/module/vmpl_sgx/parameters"
+SKIP_REASON = (
+    f"device-only guest tests: {SEH_DEVICE} is absent (they run inside the test guest "
+    "with vmpl_sgx.ko loaded with transport=loopback; see tests/vm/guest_tests.sh)"
+)
+HAVE_DEVICE = os.path.exists(SEH_DEVICE) and os.path.exists(DEVICE)
+SETTLE = 20.0
+"""Seconds the gauges get to return to 0 after a test."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    if HAVE_DEVICE:
+        return
+    here = Path(__file__).resolve().parent
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)
+
+
+# ---- debugfs and module parameters
+
+
+def ensure_debugfs() -> None:
+    if not os.path.exists(STATS):
+        subprocess.run(["mount", "-t", "debugfs", "none", DEBUGFS], check=False)
+
+
+def stats() -> Dict[str, int]:
+    ensure_debugfs()
+    values = {}
+    with open(STATS) as stream:
+        for line in stream:
+            name, _, value = line.strip().partition(" ")
+            if value:
+                values[name] = int(value)
+    return values
+
+
+def wait_gauges(names: tuple = ("live.calls", "live.enclaves"), timeout: float = SETTLE) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        now = stats()
+        left = {name: now[name] for name in names if now[name] != 0}
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"gauges did not return to 0 within {timeout}s: {left}")
+        time.sleep(0.1)
+
+
+def param(name: str) -> str:
+    return Path(PARAMS, name).read_text().strip()
+
+
+def set_param(name: str, value: str) -> None:
+    Path(PARAMS, name).write_text(value)
+
+
+# ---- SEH processes
+
+
+def _holds_seh_device(pid: int) -> bool:
+    try:
+        entries = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for entry in entries:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{entry}") == SEH_DEVICE:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def get_info_works() -> bool:
+    try:
+        handle = DeviceBackend(DEVICE)
+    except VmplSgxError:
+        return False
+    try:
+        raw.get_info(handle)
+        return True
+    except VmplSgxError:
+        return False
+    finally:
+        handle.close()
+
+
+class Seh:
+    """One `python -m vmpl_sgx.seh` process."""
+
+    def __init__(self, fault: str | None, extra: tuple, log_dir: Path) -> None:
+        argv = [sys.executable, "-m", "vmpl_sgx.seh"]
+        if fault:
+            argv += ["--fault", fault]
+        argv += list(extra)
+        self.fault = fault
+        self.log_path = log_dir / f"seh-{time.monotonic_ns()}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 (lives as long as the process)
+        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_attached(self, timeout: float = 60.0) -> None:
+        """Until the process holds the SEH device open (it may not answer anything yet)."""
+        deadline = time.monotonic() + timeout
+        while not _holds_seh_device(self.pid):
+            if self.process.poll() is not None:
+                pytest.fail(f"the SEH exited with {self.process.returncode}: {self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the SEH did not open {SEH_DEVICE} within {timeout}s")
+            time.sleep(0.05)
+
+    def wait_serving(self, timeout: float = 60.0) -> None:
+        """Until GET_INFO (and so the session's QUERY) works."""
+        self.wait_attached(timeout)
+        deadline = time.monotonic() + timeout
+        while not get_info_works():
+            if self.process.poll() is not None:
+                pytest.fail(f"the SEH exited with {self.process.returncode}: {self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"GET_INFO did not work within {timeout}s")
+            time.sleep(0.1)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        self._log.close()
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-2000:]
+
+
+SehStarter = Callable[..., Seh]
+
+
+@pytest.fixture(scope="session")
+def seh_logs() -> Iterator[Path]:
+    results = os.environ.get("VMPL_SGX_VM_RESULTS")
+    if results and os.path.isdir(results):
+        path = Path(results, "guest-seh")
+        path.mkdir(exist_ok=True)
+        yield path
+    else:
+        path = Path(tempfile.mkdtemp(prefix="vmpl-sgx-seh-"))
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def gauges_settle() -> Iterator[None]:
+    """Every test leaves live.calls and live.enclaves at 0 (checked with no SEH running)."""
+    if not HAVE_DEVICE:
+        pytest.skip(SKIP_REASON)
+    yield
+    wait_gauges()
+
+
+@pytest.fixture
+def start_seh(seh_logs: Path) -> Iterator[SehStarter]:
+    """start_seh(fault=None, *extra, wait=True): an SEH process, stopped after the test.
+
+    The previous SEH of the test must be gone first (the device takes one at a time).
+    """
+    started: List[Seh] = []
+
+    def start(fault: str | None = None, *extra: str, wait: bool = True) -> Seh:
+        for old in started:
+            try:  # one that died on purpose may still be on its way out
+                old.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("an SEH of this test is still running") from None
+        seh = Seh(fault, extra, seh_logs)
+        started.append(seh)
+        if wait:
+            seh.wait_serving()
+        else:
+            seh.wait_attached()
+        return seh
+
+    yield start
+    for seh in started:
+        seh.stop()
+    # With the SEH gone nothing can be in flight any more.
+    wait_gauges(("live.calls",))
+
+
+@pytest.fixture
+def seh(start_seh: SehStarter) -> Seh:
+    """A healthy SEH, serving."""
+    return start_seh()
+
+
+@pytest.fixture
+def faulty_seh(start_seh: SehStarter) -> Callable[[str], Seh]:
+    """faulty_seh(fault): an SEH started with --fault fault, serving GET_INFO."""
+    return start_seh
+
+
+@pytest.fixture
+def restore_params() -> Iterator[None]:
+    names = ("seh_timeout_ms", "seh_retries")
+    saved = {name: param(name) for name in names}
+    yield
+    for name, value in saved.items():
+        set_param(name, value)
+
+
+@pytest.fixture(scope="session")
+def key() -> RsaPrivateKey:
+    return RsaPrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def sha256_image() -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp(prefix="vmpl-sgx-guest-"))
+    image = build_sample("sha256", directory / "sha256.elf")
+    for path in (directory, *directory.iterdir()):
+        path.chmod(0o755)  # unprivileged children read it too
+    yield image
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def errno_name(number: int) -> str:
+    return errno.errorcode.get(number, str(number))

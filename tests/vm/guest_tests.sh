@@ -1,0 +1,164 @@
+#!/bin/sh
+# The VM tier's default guest script (see tests/vm/README.md; `make vmtest` runs it through
+# `python -m tests.vm.run`). Runs as root inside the test guest, from the repository root:
+# loads vmpl_sgx.ko with the loopback transport and runs, in order,
+#   conformance  tests/conformance against the device, served by a shared Python SEH
+#   c_client     tests/vm/c_client built with gcc, a load plan of the sha256 sample
+#   fuzz         python -m tests.vm.fuzz, when tests/vm/fuzz.py exists
+#   guest        tests/vm/guest (device-only tests that start and stop their own SEH)
+#   demo         python -m vmpl_sgx demo --backend device
+# then stops the SEH and unloads the module. Logs go to $VMPL_SGX_VM_RESULTS; the last
+# line is one summary (VMTIER part=result, ...); the exit status is non-zero if any part
+# failed.
+set -u
+START=$PWD
+if [ -n "${VMPL_SGX_PYTHON:-}" ]; then
+    PYTHON=$VMPL_SGX_PYTHON
+elif [ -x "$START/.venv/bin/python" ]; then
+    PYTHON=$START/.venv/bin/python
+else
+    PYTHON=python3
+fi
+RESULTS=${VMPL_SGX_VM_RESULTS:-/tmp}
+FUZZ_SEED=${VMPL_SGX_FUZZ_SEED:-20240601}
+FUZZ_CALLS=${VMPL_SGX_FUZZ_CALLS:-2000}
+WORK=$(mktemp -d /tmp/vmpl-sgx-guest.XXXXXX)
+export PYTHONPATH="$START/sdk:$START"
+export PYTHONDONTWRITEBYTECODE=1
+
+rc=0
+summary=""
+seh=""
+note() { summary="${summary:+$summary, }$1"; }
+fail() { note "$1"; rc=1; }
+now() { date +%s; }
+
+start_seh() {
+    "$PYTHON" -m vmpl_sgx.seh >> "$RESULTS/seh.log" 2>&1 &
+    seh=$!
+    # GET_INFO before the SEH opened its device answers un-negotiated limits (no QUERY
+    # yet), so wait for the device to be held first; the first GET_INFO then asks QUERY.
+    n=0
+    until ls -l "/proc/$seh/fd" 2>/dev/null | grep -q '/dev/vmpl_sgx_seh$'; do
+        kill -0 "$seh" 2>/dev/null || return 1
+        n=$((n + 1)); [ $n -le 1200 ] || return 1
+        sleep 0.1
+    done
+    timeout 120 "$PYTHON" -m vmpl_sgx info --backend device > "$RESULTS/info.txt" 2>&1
+}
+stop_seh() {
+    if [ -n "$seh" ]; then
+        kill "$seh" 2>/dev/null
+        wait "$seh" 2>/dev/null
+        seh=""
+    fi
+}
+trap 'stop_seh; rm -rf "$WORK"' EXIT
+
+echo "guest_tests: python $PYTHON ($("$PYTHON" --version 2>&1)), kernel ${VMPL_SGX_VM_KERNEL:-$(uname -r)}"
+
+# ---- setup
+if ! grep -qs " /sys/kernel/debug debugfs" /proc/mounts; then
+    mount -t debugfs none /sys/kernel/debug || echo "guest_tests: cannot mount debugfs"
+fi
+if [ -n "${VMPL_SGX_VM_MODULE:-}" ]; then
+    insmod "$VMPL_SGX_VM_MODULE" transport=loopback || { echo "VMTIER insmod=FAILED"; exit 10; }
+fi
+[ -c /dev/vmpl_sgx ] && [ -c /dev/vmpl_sgx_seh ] || {
+    echo "VMTIER setup=FAILED (no /dev/vmpl_sgx or /dev/vmpl_sgx_seh)"; exit 11; }
+if ! start_seh; then
+    cat "$RESULTS/info.txt" "$RESULTS/seh.log"
+    echo "VMTIER seh=FAILED (GET_INFO through the SEH did not work)"
+    exit 12
+fi
+cat "$RESULTS/info.txt"
+
+# ---- (a) conformance suite against the device
+t=$(now)
+VMPL_SGX_BACKEND=device VMPL_SGX_REQUIRE_DEVICE=1 "$PYTHON" -m pytest -p no:cacheprovider \
+    -q -rs tests/conformance > "$RESULTS/conformance.log" 2>&1
+part=$?
+tail -n 3 "$RESULTS/conformance.log"
+line=$(tail -n 1 "$RESULTS/conformance.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
+if [ $part -eq 0 ]; then note "conformance=$line ($(( $(now) - t ))s)"; else fail "conformance=FAILED: $line"; fi
+
+# ---- (b) the C client
+t=$(now)
+client_ok=1
+mkdir -p "$WORK/c"
+if ! gcc -O2 -Wall -Werror -I kernel_module/include/uapi -o "$WORK/c/vmpl-sgx-client" \
+        tests/vm/c_client/vmpl_sgx_client.c > "$RESULTS/c_client.log" 2>&1; then
+    client_ok=0; why="gcc failed"
+elif ! "$PYTHON" -m tests.vm.guest.c_client_plan "$WORK/c/plan" >> "$RESULTS/c_client.log" 2>&1; then
+    client_ok=0; why="no plan"
+elif ! "$WORK/c/vmpl-sgx-client" load "$WORK/c/plan/plan.txt" >> "$RESULTS/c_client.log" 2>&1; then
+    client_ok=0; why="load plan failed"
+else
+    got=$(sed -n 's/^run exit_kind=.* output=\([0-9a-f]*\)$/\1/p' "$RESULTS/c_client.log")
+    want=$(cat "$WORK/c/plan/expected.txt")
+    [ -n "$got" ] && [ "$got" = "$want" ] || { client_ok=0; why="digest $got, not $want"; }
+fi
+if [ $client_ok -eq 1 ]; then
+    "$WORK/c/vmpl-sgx-client" info >> "$RESULTS/c_client.log" 2>&1
+    if "$WORK/c/vmpl-sgx-client" bench-info 20000 > "$RESULTS/bench-info.txt" 2>&1; then
+        note "c_client=ok ($(cat "$RESULTS/bench-info.txt"))"
+    else
+        fail "c_client=FAILED: bench-info"
+    fi
+else
+    cat "$RESULTS/c_client.log"
+    fail "c_client=FAILED: $why"
+fi
+
+# ---- (c) the fuzzer, when there is one
+if [ -f tests/vm/fuzz.py ]; then
+    t=$(now)
+    if "$PYTHON" -m tests.vm.fuzz --seed "$FUZZ_SEED" --calls "$FUZZ_CALLS" \
+            > "$RESULTS/fuzz.log" 2>&1; then
+        note "fuzz=$FUZZ_CALLS calls seed $FUZZ_SEED ($(( $(now) - t ))s)"
+    else
+        tail -n 20 "$RESULTS/fuzz.log"
+        fail "fuzz=FAILED (seed $FUZZ_SEED, see fuzz.log)"
+    fi
+else
+    echo "guest_tests: tests/vm/fuzz.py does not exist; skipping the fuzz step"
+    note "fuzz=skipped (no tests/vm/fuzz.py)"
+fi
+
+# ---- (d) device-only tests; they start and stop their own SEH
+stop_seh
+t=$(now)
+"$PYTHON" -m pytest -p no:cacheprovider -v -rs tests/vm/guest > "$RESULTS/guest-tests.log" 2>&1
+part=$?
+tail -n 5 "$RESULTS/guest-tests.log"
+faults=$(grep -c '^tests/vm/guest/test_faults.py::.* PASSED' "$RESULTS/guest-tests.log")
+privileges=$(grep -c '^tests/vm/guest/test_privileges.py::.* PASSED' "$RESULTS/guest-tests.log")
+line=$(tail -n 1 "$RESULTS/guest-tests.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
+if [ $part -eq 0 ] && [ "$faults" -gt 0 ]; then
+    note "faults=$faults cases, privileges=$privileges cases ($line, $(( $(now) - t ))s)"
+else
+    grep -E '^(FAILED|ERROR)' "$RESULTS/guest-tests.log"
+    fail "guest=FAILED: $line"
+fi
+if pgrep -f 'vmpl_sgx[.]seh' > /dev/null; then
+    fail "guest=an SEH was left running"
+fi
+
+# ---- (e) the demo
+if start_seh && "$PYTHON" -m vmpl_sgx demo --backend device > "$RESULTS/demo.log" 2>&1; then
+    note "demo=ok"
+else
+    tail -n 20 "$RESULTS/demo.log"
+    fail "demo=FAILED"
+fi
+stop_seh
+
+# ---- unload
+if rmmod vmpl_sgx > "$RESULTS/rmmod.log" 2>&1; then
+    note "rmmod=ok"
+else
+    cat "$RESULTS/rmmod.log"
+    fail "rmmod=FAILED"
+fi
+echo "VMTIER $summary"
+exit $rc
