@@ -46,7 +46,7 @@ kernel-build: $(STAMP)
 	$(PY) -m tests.vm.build_check
 
 vmtest: $(STAMP)
-	$(PY) -m tests.vm.run --kernel all
+	$(PY) -m tests.vm.run --kernel all --timeout 1200
 
 test: check tox kernel-build vmtest
 
