@@ -1,25 +1,35 @@
 #!/bin/sh
 # Guest script for `make bench`: the benchmarks that need the real module (B1 on the
-# device, B3). Run by benchmarks/run_all.py through tests.vm.run; writes bench.json to
-# the results directory.
+# device, B3, the per-RUN overhead). Run by benchmarks/run_all.py through tests.vm.run;
+# writes bench.json to the results directory.
 set -u
 RESULTS=${VMPL_SGX_VM_RESULTS:-/tmp}
 PYTHON=${VMPL_SGX_PYTHON:-}
 [ -n "$PYTHON" ] || { [ -x .venv/bin/python ] && PYTHON=.venv/bin/python || PYTHON=python3; }
 export PYTHONPATH="$PWD/sdk:$PWD"
 
-mountpoint_debugfs() { grep -q " /sys/kernel/debug debugfs" /proc/mounts; }
-mountpoint_debugfs || mount -t debugfs none /sys/kernel/debug || exit 10
+grep -q " /sys/kernel/debug debugfs" /proc/mounts || mount -t debugfs none /sys/kernel/debug ||
+    exit 10
 insmod "$VMPL_SGX_VM_MODULE" transport=loopback || exit 11
-"$PYTHON" -m vmpl_sgx.seh --no-exec > "$RESULTS/seh.log" 2>&1 &
+"$PYTHON" -m vmpl_sgx.seh > "$RESULTS/seh.log" 2>&1 &
 seh=$!
+# Until the SEH holds its device, GET_INFO answers un-negotiated defaults: wait for it.
+n=0
+until ls -l "/proc/$seh/fd" 2>/dev/null | grep -q '/dev/vmpl_sgx_seh$'; do
+    kill -0 "$seh" 2>/dev/null || exit 12
+    n=$((n + 1)); [ $n -le 1200 ] || exit 12
+    sleep 0.1
+done
 "$PYTHON" -m vmpl_sgx info --backend device > /dev/null || exit 12
 
 gcc -O2 -D_GNU_SOURCE -Ikernel_module/include/uapi tests/vm/c_client/vmpl_sgx_client.c \
     -o /tmp/vmpl-sgx-client || exit 13
-c_ns=$(/tmp/vmpl-sgx-client bench-info 20000 | sed -n 's/^get_info_ns=\([0-9.]*\).*/\1/p')
+c_ns() { /tmp/vmpl-sgx-client bench-info 20000 | sed -n 's/^get_info_ns=\([0-9.]*\).*/\1/p'; }
+# C before and after the Python runs, so a drift of the guest's speed shows.
+c_before=$(c_ns)
 py_json=$("$PYTHON" benchmarks/device_bench.py) || exit 14
-echo "{\"c_get_info_ns\": $c_ns, \"device\": $py_json}" > "$RESULTS/bench.json"
+c_after=$(c_ns)
+echo "{\"kernel\": \"$(uname -r)\", \"c_get_info_ns\": [$c_before, $c_after], \"device\": $py_json}" > "$RESULTS/bench.json"
 cat "$RESULTS/bench.json"
 
 kill "$seh"; wait "$seh"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import termios
 from pathlib import Path
 
 import pytest
 
 from vmpl_sgx import _abi
 from vmpl_sgx.backend import BACKEND_ENV, check_arg, ioctl_name
-from vmpl_sgx.device import DeviceBackend
+from vmpl_sgx.device import FCNTL_BUFFER_MAX, DeviceBackend
 from vmpl_sgx.errors import ClosedError, DeviceMissingError, NotSupportedError
 from vmpl_sgx.selection import open_backend
 from vmpl_sgx.simulator import SimulatorBackend
@@ -87,6 +89,21 @@ def test_device_ioctls_fail_typed_on_another_file(tmp_path: Path) -> None:
     assert backend.closed
     with pytest.raises(ClosedError):
         backend.ioctl(_abi.IOC_GET_INFO, bytearray(64))
+
+
+def test_device_ioctl_writes_back_on_both_paths(tmp_path: Path) -> None:
+    """A real ioctl that writes its answer (FIONREAD on a FIFO holding 5 bytes), through the
+    fcntl path (an ABI-sized buffer) and the libc path (a buffer too big for fcntl's copy)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    backend = DeviceBackend(str(fifo))  # O_RDWR: a FIFO opened for both ends never blocks
+    os.write(backend.fileno(), b"hello")
+    for size in (8, FCNTL_BUFFER_MAX, FCNTL_BUFFER_MAX + 1, 4 * FCNTL_BUFFER_MAX):
+        buffer = bytearray(b"\xff" * size)
+        assert backend.ioctl(termios.FIONREAD, buffer) == 0
+        assert int.from_bytes(buffer[:4], "little") == 5
+        assert buffer[4:] == b"\xff" * (size - 4)
+    backend.close()
 
 
 def test_argument_types() -> None:
