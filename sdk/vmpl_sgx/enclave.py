@@ -256,15 +256,16 @@ class Enclave:
         which collects the result of the enclave call that went on meanwhile.
         """
         data = bytes(input)
-        held_input = ctypes.create_string_buffer(data, max(len(data), 1))
-        held_output = ctypes.create_string_buffer(max(output_capacity, 1))
+        # Only what the call uses is allocated: an ecall often has no input.
+        held_input = ctypes.create_string_buffer(data, len(data)) if data else None
+        held_output = ctypes.create_string_buffer(output_capacity) if output_capacity else None
         arg = EnclaveRun(
             tcs=tcs,
             function=function,
             call_id=call_id,
-            input=ctypes.addressof(held_input) if data else 0,
+            input=ctypes.addressof(held_input) if held_input is not None else 0,
             input_len=len(data),
-            output=ctypes.addressof(held_output) if output_capacity else 0,
+            output=ctypes.addressof(held_output) if held_output is not None else 0,
             output_capacity=output_capacity,
         )
         buffer = bytearray(arg)
@@ -283,7 +284,12 @@ class Enclave:
             )
         return RunResult(
             exit_kind=Exit(done.exit_kind),
-            output=held_output.raw[: done.output_len],
+            # A slice copies only the bytes written; .raw would copy the whole capacity first.
+            output=(
+                memoryview(held_output)[: done.output_len].tobytes()
+                if held_output is not None
+                else b""
+            ),
             retval=done.retval,
             ocall_id=done.call_id if done.exit_kind == Exit.OCALL else None,
             exception=exception,
