@@ -4,7 +4,8 @@ B2 (measurement against hashlib) and the simulator's B1 and B4 run here; B1 on t
 module, B3 (GET_INFO from Python against C) and the per-RUN overhead run in a Debian 6.12
 guest under QEMU through the VM tier's harness, which needs root and apt; without them the
 B3 line says SKIP and why, and B1 is the simulator's alone. B1 reports the worse of the
-simulator and the module. Numbers and method: docs/performance.md.
+simulator and the module. benchmarks/null_ioctl_native.py puts B3 beside the same
+comparison made without emulation. Numbers and method: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     lines = run_script(["benchmarks/measure_bench.py"])
     lines += run_script(["benchmarks/load_bench.py", "--plot", "docs/load-scaling.png"])
+    run_script(["benchmarks/null_ioctl_native.py"])  # B3's reference without emulation
     by_id = {line.split()[1]: line for line in lines}
     device = device_benchmarks()
     b1 = value_of(by_id["B1"])
