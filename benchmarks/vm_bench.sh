@@ -14,12 +14,8 @@ insmod "$VMPL_SGX_VM_MODULE" transport=loopback || exit 11
 "$PYTHON" -m vmpl_sgx.seh > "$RESULTS/seh.log" 2>&1 &
 seh=$!
 # Until the SEH holds its device, GET_INFO answers un-negotiated defaults: wait for it.
-n=0
-until ls -l "/proc/$seh/fd" 2>/dev/null | grep -q '/dev/vmpl_sgx_seh$'; do
-    kill -0 "$seh" 2>/dev/null || exit 12
-    n=$((n + 1)); [ $n -le 1200 ] || exit 12
-    sleep 0.1
-done
+. tests/vm/wait_seh.sh
+wait_for_seh "$seh" || exit 12
 "$PYTHON" -m vmpl_sgx info --backend device > /dev/null || exit 12
 
 gcc -O2 -D_GNU_SOURCE -Ikernel_module/include/uapi tests/vm/c_client/vmpl_sgx_client.c \

@@ -17,7 +17,10 @@ fi
 "$PYTHON" -m vmpl_sgx.seh > "$RESULTS/seh.log" 2>&1 &
 seh=$!
 trap 'kill $seh 2>/dev/null' EXIT
-# The SEH answers once it opened its device; the module queues calls until then.
+# Until the SEH holds its device, calls fail with EIO and GET_INFO answers un-negotiated
+# defaults: wait for it before the first call.
+. tests/vm/wait_seh.sh
+wait_for_seh "$seh" || exit 12
 "$PYTHON" -m vmpl_sgx info --backend device || exit 12
 
 VMPL_SGX_BACKEND=device VMPL_SGX_REQUIRE_DEVICE=1 "$PYTHON" -m pytest -p no:cacheprovider \

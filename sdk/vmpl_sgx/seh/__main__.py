@@ -17,6 +17,11 @@ from vmpl_sgx.seh.loopback import DEFAULT_DEVICE, LoopbackServer
 from vmpl_sgx.seh.model import DEFAULT_MAX_ENCLAVE_SIZE, SehModel
 
 
+def _byte_count(text: str) -> int:
+    """A size in bytes, decimal or with a 0x/0o/0b prefix."""
+    return int(text, 0)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m vmpl_sgx.seh",
@@ -43,14 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-enclave-size",
-        type=lambda text: int(text, 0),
+        type=_byte_count,
         default=DEFAULT_MAX_ENCLAVE_SIZE,
         metavar="BYTES",
         help="largest SECS.size in bytes (%(default)s)",
     )
     parser.add_argument(
         "--memory-limit",
-        type=lambda text: int(text, 0),
+        type=_byte_count,
         default=None,
         metavar="BYTES",
         help="bytes of enclave pages all enclaves may hold (no limit by default)",
