@@ -5,7 +5,8 @@ process (what the loopback SEH does per RUN, minus the kernel); "app" goes throu
 EnclaveApp and the simulator (ioctl checks, user-memory copies, SEH request building), which
 is what an application on the simulator pays. Every figure is the median of several runs.
 
-Prints a table, then a final line `BENCH enclave spawn_ms=... ecall_us=... ocall_us=...`;
+Prints a table, then a final line `enclave spawn_ms=... ecall_us=... ocall_us=...` (not a
+goal, so not a BENCH line);
 --json prints the results as one JSON line before that final line.
 """
 
@@ -166,7 +167,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(results, sort_keys=True))
     print(
-        "BENCH enclave "
+        "enclave "
         f"spawn_ms={results['spawn_ms']:.1f} "
         f"ecall_us={results['ecall_executor_us']:.1f} "
         f"ocall_us={results['ocall_executor_us']:.1f} "

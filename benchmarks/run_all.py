@@ -75,6 +75,7 @@ def main() -> int:
     lines = run_script(["benchmarks/measure_bench.py"])
     lines += run_script(["benchmarks/load_bench.py", "--plot", "docs/load-scaling.png"])
     run_script(["benchmarks/null_ioctl_native.py"])  # B3's reference without emulation
+    run_script(["benchmarks/enclave_bench.py"])  # what enclave code costs to run natively
     by_id = {line.split()[1]: line for line in lines}
     device = device_benchmarks()
     b1 = value_of(by_id["B1"])
