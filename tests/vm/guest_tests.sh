@@ -32,6 +32,15 @@ seh=""
 note() { summary="${summary:+$summary, }$1"; }
 fail() { note "$1"; rc=1; }
 now() { date +%s; }
+# pids of the processes holding /dev/vmpl_sgx_seh open (the guest tests fork their SEHs
+# from pytest, so their command lines do not name vmpl_sgx.seh)
+seh_holders() {
+    for fds in /proc/[0-9]*/fd; do
+        if ls -l "$fds" 2>/dev/null | grep -q '/dev/vmpl_sgx_seh$'; then
+            holder=${fds#/proc/}; echo "${holder%/fd}"
+        fi
+    done
+}
 
 start_seh() {
     "$PYTHON" -m vmpl_sgx.seh >> "$RESULTS/seh.log" 2>&1 &
@@ -128,7 +137,7 @@ fi
 # ---- (d) device-only tests; they start and stop their own SEH
 stop_seh
 t=$(now)
-"$PYTHON" -m pytest -p no:cacheprovider -v -rs tests/vm/guest > "$RESULTS/guest-tests.log" 2>&1
+"$PYTHON" -m pytest -p no:cacheprovider -v -rs --durations=15 tests/vm/guest > "$RESULTS/guest-tests.log" 2>&1
 part=$?
 tail -n 5 "$RESULTS/guest-tests.log"
 faults=$(grep -c '^tests/vm/guest/test_faults.py::.* PASSED' "$RESULTS/guest-tests.log")
@@ -140,7 +149,7 @@ else
     grep -E '^(FAILED|ERROR)' "$RESULTS/guest-tests.log"
     fail "guest=FAILED: $line"
 fi
-if pgrep -f 'vmpl_sgx[.]seh' > /dev/null; then
+if pgrep -f 'vmpl_sgx[.]seh' > /dev/null || [ -n "$(seh_holders)" ]; then
     fail "guest=an SEH was left running"
 fi
 

@@ -5,6 +5,7 @@
 OUTDIR gets secs.bin, pages.bin (every region's data, one after another), sigstruct.bin,
 plan.txt (create, one add per region, init, one run of the sha256 ecall on INPUT_TEXT)
 and expected.txt: the run's output as the client prints it (hashlib's digest in hex).
+The SIGSTRUCT is signed with the guest tests' fixed key (tests/vm/guest/keys.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from tests.vm.guest.keys import guest_key
 from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import build_secs, sign
-from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import SHA256_DIGEST, build_sample
 
 OUTPUT_CAPACITY = 4096
@@ -27,7 +28,7 @@ def write_plan(out: Path, data: bytes) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     layout = layout_from_file(build_sample("sha256", out / "sha256.elf"), ImageParams())
     (out / "secs.bin").write_bytes(build_secs(layout))
-    (out / "sigstruct.bin").write_bytes(sign(layout, RsaPrivateKey.generate()))
+    (out / "sigstruct.bin").write_bytes(sign(layout, guest_key()))
     lines = [f"create {out / 'secs.bin'}"]
     position = 0
     with open(out / "pages.bin", "wb") as pages:

@@ -1,13 +1,22 @@
 """Fixtures of the device-only guest tests: SEH processes, debugfs gauges, module parameters.
 
 These tests run inside the test guest as root, with vmpl_sgx.ko loaded with
-transport=loopback and no SEH attached: each test starts (and stops) its own
-`python -m vmpl_sgx.seh`. Without /dev/vmpl_sgx_seh they are all skipped.
+transport=loopback and no SEH attached: each test starts (and stops) its own SEH, the
+`main()` of `python -m vmpl_sgx.seh` with that command line, in a process forked from
+pytest. A fresh interpreter costs 3 to 7 s under TCG (interpreter start and imports over
+9p) and these tests start 40 of them; a fork costs a fraction of a second. The
+`python -m vmpl_sgx.seh` entry point itself is what tests/vm/guest_tests.sh starts for
+the conformance suite and the demo. Without /dev/vmpl_sgx_seh the tests are all skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import faulthandler
+import gc
+import io
+import logging
 import os
 import shutil
 import signal
@@ -15,16 +24,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List
 
 import pytest
 
 from tests.conformance import raw
+from tests.vm.guest.keys import guest_key
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.errors import VmplSgxError
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import build_sample
+from vmpl_sgx.seh.__main__ import main as seh_main
 
 DEVICE = "/dev/vmpl_sgx"
 SEH_DEVICE = "/dev/vmpl_sgx_seh"
@@ -120,18 +132,92 @@ def get_info_works() -> bool:
         handle.close()
 
 
+class ForkedProcess:
+    """A process forked from this one that runs `main(argv)` of `python -m vmpl_sgx.seh`
+    and exits with its status; the part of subprocess.Popen the tests use."""
+
+    def __init__(self, argv: List[str], log_fd: int) -> None:
+        gc.collect()  # no garbage left for the child to collect (see _child)
+        pid = os.fork()
+        if pid == 0:
+            _child(argv, log_fd)  # never returns
+        self.pid = pid
+        self.args = ["python", "-m", "vmpl_sgx.seh", *argv]
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+            time.sleep(0.01)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _child(argv: List[str], log_fd: int) -> None:
+    """The forked SEH: pytest's state out of the way, then the SEH's main(); os._exit()."""
+    status = 1
+    try:
+        # Nothing of pytest's runs here again: its objects are never collected (so none
+        # closes a descriptor number the SEH reuses), its fault handler and log handlers
+        # are off, and the descriptors it had open are closed, as after an exec.
+        gc.freeze()
+        faulthandler.disable()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+            signal.signal(sig, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+        sys.stderr = io.TextIOWrapper(
+            io.FileIO(2, "w", closefd=False), errors="backslashreplace", write_through=True
+        )
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.setLevel(logging.WARNING)
+        status = seh_main(argv)
+    except SystemExit as done:
+        status = done.code if isinstance(done.code, int) else int(done.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
+
+
 class Seh:
-    """One `python -m vmpl_sgx.seh` process."""
+    """One SEH process (see the module's description)."""
 
     def __init__(self, fault: str | None, extra: tuple, log_dir: Path) -> None:
-        argv = [sys.executable, "-m", "vmpl_sgx.seh"]
+        argv = []
         if fault:
             argv += ["--fault", fault]
         argv += list(extra)
         self.fault = fault
         self.log_path = log_dir / f"seh-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (lives as long as the process)
-        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = ForkedProcess(argv, self._log.fileno())
 
     @property
     def pid(self) -> int:
@@ -255,7 +341,7 @@ def restore_params() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def key() -> RsaPrivateKey:
-    return RsaPrivateKey.generate()
+    return guest_key()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,15 @@ import pytest
 
 from tests.conformance import raw
 from tests.conformance.memory import Mapping
-from tests.vm.guest.conftest import DEVICE, SehStarter, errno_name, param, set_param, stats
+from tests.vm.guest.conftest import (
+    DEVICE,
+    Seh,
+    SehStarter,
+    errno_name,
+    param,
+    set_param,
+    stats,
+)
 from vmpl_sgx import _abi
 from vmpl_sgx._abi import PAGE_SIZE, SEH_RESULT_ERRNO, Attr, EnclaveRun, Enclu, SehResult
 from vmpl_sgx.app import EnclaveApp
@@ -34,6 +42,17 @@ from vmpl_sgx.samples import SHA256_DIGEST
 SIGSTRUCT_SIZE = 1808
 PROMPT = 1.5
 """Seconds a call may take to fail once its SEH is gone."""
+
+# A delay:<ms> SEH holds every call that long, the session's QUERY (GET_INFO's probe) and
+# every call that loads an enclave included, so each test's delay is only as long as the
+# window it needs; an SEH call itself takes milliseconds under TCG.
+KILL_DELAY_MS = 1000
+"""test_seh_killed_mid_call: the SEH is killed 0.3 s into a call it holds this long."""
+TIMEOUT_MS = 500
+"""seh_timeout_ms for the timeout tests (the module's default is 30000)."""
+LATE_DELAY_MS = 1500
+"""test_seh_answers_too_late: the answer comes this long after the call, 1 s after
+TIMEOUT_MS ran out; a call that waits for it instead of timing out is told apart."""
 
 
 # ---- helpers
@@ -55,6 +74,15 @@ class Worker(threading.Thread):
         except BaseException:  # reported by the test
             self.error = traceback.format_exc()
         self.finished = time.monotonic()
+
+
+def wait_late_answer_refused(seh: Seh, timeout: float = 30.0) -> None:
+    """Until the SEH logs that the module refused an answer (one to a call that timed out)."""
+    deadline = time.monotonic() + timeout
+    while "the device refused an answer" not in seh.log_path.read_text(errors="replace"):
+        assert seh.process.poll() is None, f"the SEH exited: {seh.log()}"
+        assert time.monotonic() < deadline, f"no late answer refused in {timeout}s: {seh.log()}"
+        time.sleep(0.05)
 
 
 def wait_in_flight(timeout: float = 30.0) -> None:
@@ -127,7 +155,7 @@ class RawRun:
 
 @pytest.mark.parametrize("call", ["add_pages", "init"])
 def test_seh_killed_mid_call(start_seh: SehStarter, key: RsaPrivateKey, call: str) -> None:
-    seh = start_seh("delay:2000")
+    seh = start_seh(f"delay:{KILL_DELAY_MS}")
     handle = DeviceBackend(DEVICE)
     try:
         with raw.kept() as keep:
@@ -221,7 +249,8 @@ def test_seh_never_answers(start_seh: SehStarter, restore_params: None) -> None:
     """hang leaves even the session's QUERY unanswered: the first call times out after
     seh_timeout_ms, the session is unusable and its calls fail with EIO (seh.c: "QUERY
     failed (-110); its calls fail with -EIO"), promptly from then on."""
-    set_param("seh_timeout_ms", "1000")
+    set_param("seh_timeout_ms", str(TIMEOUT_MS))
+    timeout = TIMEOUT_MS / 1000
     start_seh("hang", wait=False)
     handle = DeviceBackend(DEVICE)
     try:
@@ -232,7 +261,7 @@ def test_seh_never_answers(start_seh: SehStarter, restore_params: None) -> None:
             number = raw.errno_of(lambda: raw.create(handle, keep, secs))
             elapsed = time.monotonic() - started
             assert number == errno.EIO, errno_name(number)
-            assert 0.9 <= elapsed < 10, f"failed after {elapsed:.2f}s, not about 1s"
+            assert 0.9 * timeout <= elapsed < 10, f"failed after {elapsed:.2f}s, not {timeout}s"
             assert stats()["seh.timeouts"] == before["seh.timeouts"] + 1
             started = time.monotonic()
             assert raw.errno_of(lambda: raw.create(handle, keep, secs)) == errno.EIO
@@ -247,14 +276,15 @@ def test_seh_never_answers(start_seh: SehStarter, restore_params: None) -> None:
 def test_seh_answers_too_late(start_seh: SehStarter, restore_params: None, call: str) -> None:
     """QUERY answered in time, then a call outlives seh_timeout_ms: ETIMEDOUT, the enclave
     is broken (EIO, at once), and the late answer is refused without harm."""
-    seh = start_seh("delay:2500")  # GET_INFO's QUERY within the default timeout
+    seh = start_seh(f"delay:{LATE_DELAY_MS}")  # GET_INFO's QUERY within the default timeout
+    timeout, late = TIMEOUT_MS / 1000, LATE_DELAY_MS / 1000
     handle = DeviceBackend(DEVICE)
     try:
         with raw.kept() as keep:
             secs = build_secs(sample_layout())
             if call != "create":
                 raw.create(handle, keep, secs)
-            set_param("seh_timeout_ms", "1000")
+            set_param("seh_timeout_ms", str(TIMEOUT_MS))
             before = stats()
             started = time.monotonic()
             if call == "create":
@@ -265,7 +295,9 @@ def test_seh_answers_too_late(start_seh: SehStarter, restore_params: None, call:
                 number = raw.errno_of(lambda: raw.init(handle, keep, bytes(SIGSTRUCT_SIZE)))
             elapsed = time.monotonic() - started
             assert number == errno.ETIMEDOUT, errno_name(number)
-            assert 0.9 <= elapsed < 2.4, f"timed out after {elapsed:.2f}s, not about 1s"
+            assert 0.9 * timeout <= elapsed < late - 0.1, (
+                f"timed out after {elapsed:.2f}s, not {timeout}s"
+            )
             assert stats()["seh.timeouts"] == before["seh.timeouts"] + 1
             started = time.monotonic()
             assert raw.add_data(handle, keep, 0x3000, bytes(PAGE_SIZE))[0] == errno.EIO
@@ -273,7 +305,7 @@ def test_seh_answers_too_late(start_seh: SehStarter, restore_params: None, call:
             assert time.monotonic() - started < PROMPT, "a broken enclave waited for the SEH"
     finally:
         handle.close()
-    time.sleep(2)  # the late answer arrives and is refused
+    wait_late_answer_refused(seh)
     assert seh.process.poll() is None, f"the SEH did not survive a refused answer: {seh.log()}"
 
 
@@ -340,7 +372,7 @@ def test_signals_during_add_pages(start_seh: SehStarter, key: RsaPrivateKey) -> 
 def test_signal_during_run_is_collected(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
-    start_seh("delay:700")
+    start_seh("delay:400")  # the RUN is still held when SIGALRM comes 0.2 s into it
     app = load_sha256(sha256_image, key)
     try:
         first, second = b"the interrupted input", b"ignored by the collecting RUN"
@@ -365,7 +397,7 @@ def test_signal_during_run_is_collected(
 
 
 def test_close_during_run(start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path) -> None:
-    start_seh("delay:1500")
+    start_seh("delay:600")  # the RUN is still held when its fd is closed 0.2 s into it
     app = load_sha256(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)

@@ -1,0 +1,58 @@
+"""A fixed RSA-3072 signing key (exponent 3) for the guest tests and the C client's plan.
+
+Generating a key is a random prime search in pure Python: about 5 s natively and tens
+of seconds under TCG (19 s in one measured guest run), in every process that needs one.
+The guest tests sign sample layouts with it and test nothing about key generation
+(tests/sdk covers that on the host), so they load this one instead. It signs test
+enclaves only.
+"""
+
+from __future__ import annotations
+
+from vmpl_sgx.rsa import RsaPrivateKey
+
+GUEST_KEY_PEM = """\
+-----BEGIN RSA PRIVATE KEY-----
+MIIG4wIBAAKCAYEAvgQi0RaeNemEYqGIEOKOPzoraSnc4Eb/pCClqeznhEx+FVxv
+6HkPWo4BPLfT40jlmsxBRJvl5hxuzONHm7U1GajWnKNx4FzwuiXO8BM2Mq+4awKT
+XsmWFK+ephBRO5yo3vvZtAU5VaiAxMv5AaN7IpX82EqBAfyeeqfs36NrfBTLA/pB
+guQW0NOz7TNpd4aez7lmcfhp8o0ENxLEXJiFBHClCDFMoL4iIY/w5xHOUb14dS6d
+dEUIHwmCe3ZYyJO37pOULbJF5aTVW17RpKis86gWXuv/ReoiBq1CuxdrBuourM4O
+P+KQ4HqyIRwKBIk/a5drh/uh7E1yIjWigwcK5tLdt58qlUa+HBZjxlVCGwN/+ktW
+k2OOqPc2iqUYdOKAz1C+nJLI0ZwLuI42o51Wq6lbH7E1S+TMGkaiPYxFLPMOomIH
+agnAXNO34Ddqk+hMnCfuRAd1ROUgVeWzNDXEMEhIr4rrwE+lELwQxH8SbFL7giYK
+Byu8szE6mM7OC9PFAgEDAoIBgB+rWyLZGl5RlhBwQVglwl/fBzwxpNAL1UYFcPGn
+e+tiFQOPZ/wULTnCVYoeo1CMJkR3YDYZ+6ZaEnd7NpnziNmcI8TF6FAPfXRbon1Y
+iQhynryAbeUhmQNymnECuDSaHCUp+Z4A3uOcFXYh/tWbPzBuVM63FYBUxRRxUiVF
+5z9YzICptZXQrngjSKeIkZPrxSKe5mhUEahs1gkty2TEFitoG4FdjMV1BbBCqCaC
+97hKPr4yb5Ng1q/W6xSTuXbDSQjmB8RJeBTIeuVTdipVVap4jP1gmH3s3iSSLO19
+YtvWXf+IG62sBlXzHBNQj8ChUiAU/rWA0I9A7G47u7mw7Ngyw5J2zioUPc8u2k4f
+DVxtZ3lNXvM4XvFOT5XSTQwzhF2VH/7DLhxM2K+mG3tmcTVYWtiZk5ryVVEkZMN+
+2kSfUuKlkVcgBji+kvYrQxtTi/wDgoZVhySiMh0yJGtyuphyCUAk7h5ZjCLoLGs0
+UAfK68wrb/D+2uot02axpKe3iwKBwQDgtY8kFyZutC/g2KhFfnWfe40HHsDgX4ll
+bC7bNUPg9dVv8hUD1N8ovnn2r/rVqBoYu2z9EA9uijdaXU1X6kesdOq5ZnlDZKDK
+4XXtKq31VbbxksluP8gfKW7H0+XgApHOkpBOcVWIKdD69U4QjYuGEBZH9jDwTkcP
+d4DitTOaUII1jWo7nnpCUfwwHfLy4367PWY9z5yMd/LyGjSKrA5ywpYwGGJ0iJgJ
+exLH06nzFseoAAuegAeixN2EvhivQPUCgcEA2HnWb+JO+j3EGpFkYSo1VVk7Z4mr
+cf1jxdQGTvHV/u4lP6tTKgWLtAmPtoiwqxk4kl4GSeavIj2wMnHu0Pc2KS1dj2/c
+VWiqdhvQBHBD+x1cMOhTcdGM4ffqP+NkS6rUzz9uVY5en6Umn7RDrqkj5YcjxCGO
+ueiFI/TExd3z9uabHPM1I6sgxgpJ6xXk/Q+F+NV44Dat3KAAtJ6kJNlWKtl6/pT0
+la3ENc/zeXGISnqtESFewrKTk1loq+bZbkWRAoHBAJXOX21kxEnNdUCQcC5UTmpS
+XgS/K0A/sO5IHzzOLUCj45/2uK04lMXUUU8f/I5wEWXSSKi1X58Gz5GTiOVG2nL4
+nHuZpiztwIdA+UjHHqOOefZh257VMBTGSdqNQ+qsYTRhtYmg47Ab4KdONAsJB661
+ZC/5dfWJhLT6Vex4zRGLAXkI8X0UUYGL/XVpTKHs/yd+RCk1EwhP90wReFxytEyB
+uXVllvhbEAZSDIU3xqIPL8VVXRRVWmyDPlh+ux+AowKBwQCQUTmf7DSm09gRtkLr
+cXjjkNJFBnJL/kKD4q7fS+P/SW4qcjdxWQfNW7UkWyByENBhlAQxRHTBfnV29p81
++iQbc5O09T2ORcb5Z+AC9YKnaOggmuJL4QiWpUbVQkLdHI3ff57jtD8VGMRqeC0f
+G21Dr20ta7R78FjCoy3ZPqKkmby993jCchXZXDFHY+3+CllQjlCVeck9wAB4acLD
+O47HO6dUY025HoLOiqJQ9lrcUci2Fj8sdw0M5kXH7zue2QsCgcEAo56u8wduDkYI
+46CND7IQ5pMFw3QAlO7DQD4l4AUSFVbKHovHuEgJpH+aHyvXhEMCOaOCMVllgFMz
+83y+iZ0SS2Dw/rvHN8rHOlX5r5IpZz54rRcxCEmX8vh8Mturfvr2XYJuaJJuslED
+/skOxamU0CgitKFENFRiTOKghusNra3yE+OLrI+ufpvZWMheGlJR7YofNVGfbrDN
+QE5GkIrxvOtWKo8WqfQoT98/750X3V5O1q0/5UxA8zgnBCu7s5zy
+-----END RSA PRIVATE KEY-----
+"""
+
+
+def guest_key() -> RsaPrivateKey:
+    return RsaPrivateKey.from_pem(GUEST_KEY_PEM)
