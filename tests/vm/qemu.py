@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Kernel command-line words cannot carry these (quoting exists but is not worth the risk).
 _UNSAFE = re.compile(r"[\s\"']")
 TIMEOUT_STATUS = 124  # timeout(1): the time limit was hit
+OUTPUT_LOCK = threading.Lock()  # whole lines on stdout when guests boot in parallel
 
 
 @dataclass
@@ -73,10 +75,16 @@ def _cmdline_words(params: Mapping[str, str]) -> List[str]:
 
 
 def qemu_argv(
-    vmlinuz: Path, initramfs: Path, results_dir: Path, append: str, memory_mb: int, cpus: int
+    vmlinuz: Path,
+    initramfs: Path,
+    results_dir: Path,
+    append: str,
+    memory_mb: int,
+    cpus: int,
+    single_thread: bool = False,
 ) -> List[str]:
     return [
-        QEMU, "-accel", "tcg", "-cpu", "max",
+        QEMU, "-accel", "tcg,thread=single" if single_thread else "tcg", "-cpu", "max",
         "-m", str(memory_mb), "-smp", str(cpus),
         "-no-user-config", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -98,13 +106,18 @@ def boot(
     timeout_s: float = 300.0,
     memory_mb: int = 2048,
     cpus: int = 2,
+    single_thread: bool = False,
     echo: bool = False,
+    echo_prefix: str = "",
 ) -> BootResult:
     """Boot once and run `guest_script` (a host path) inside the guest.
 
     `run_dir` receives console.log and results/ (the writable share, which the guest sees
     at the same path, exported as VMPL_SGX_VM_RESULTS). `params` become environment
-    variables of the guest script. `echo` copies the console to stdout as it arrives.
+    variables of the guest script. `single_thread` runs all `cpus` vCPUs in one host
+    thread, taking turns (TCG's round-robin mode), instead of a host thread each.
+    `echo` copies the console to stdout as it arrives; with `echo_prefix`, line by line,
+    each line starting with the prefix.
     """
     guest_script = guest_script.resolve()
     if not guest_script.is_file():
@@ -126,7 +139,7 @@ def boot(
         raise VmError(f"kernel command line is {len(append)} bytes, the limit is {MAX_CMDLINE}")
     argv = [
         "timeout", "--kill-after=10", str(int(timeout_s)),
-        *qemu_argv(vmlinuz, initramfs, results_dir, append, memory_mb, cpus),
+        *qemu_argv(vmlinuz, initramfs, results_dir, append, memory_mb, cpus, single_thread),
     ]
     # Kept beside the console log so a failing boot can be rerun by hand.
     (run_dir / "qemu.sh").write_text(shlex.join(argv) + "\n")
@@ -137,15 +150,17 @@ def boot(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
         assert proc.stdout is not None
+        echoed = _Echo(echo_prefix.encode()) if echo else None
         while True:
             chunk = os.read(proc.stdout.fileno(), 65536)
             if not chunk:
                 break
             log.write(chunk)
             log.flush()
-            if echo:
-                sys.stdout.buffer.write(chunk)
-                sys.stdout.flush()
+            if echoed is not None:
+                echoed.write(chunk)
+        if echoed is not None:
+            echoed.close()
         status = proc.wait()
     seconds = time.monotonic() - started
 
@@ -159,6 +174,33 @@ def boot(
         timed_out=status in (TIMEOUT_STATUS, 128 + 9),
         seconds=seconds,
     )
+
+
+class _Echo:
+    """Copies console output to stdout: as it comes, or whole lines with a prefix."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self.prefix = prefix
+        self.partial = b""
+
+    def write(self, chunk: bytes) -> None:
+        if not self.prefix:
+            self._out(chunk)
+            return
+        *lines, self.partial = (self.partial + chunk).split(b"\n")
+        if lines:
+            self._out(b"".join(self.prefix + line + b"\n" for line in lines))
+
+    def close(self) -> None:
+        if self.prefix and self.partial:
+            self._out(self.prefix + self.partial + b"\n")
+        self.partial = b""
+
+    @staticmethod
+    def _out(data: bytes) -> None:
+        with OUTPUT_LOCK:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
 
 
 def _guest_rc(rc_file: Path, console_log: Path) -> int | None:
