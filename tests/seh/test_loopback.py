@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -317,6 +318,20 @@ def start(sock: socket.socket, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+def wait_serving(process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Wait for the "serving" log line: the signal handlers are installed by then."""
+    assert process.stderr is not None
+    fd = process.stderr.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while b"serving" not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([fd], [], [], left)[0], "the SEH never said serving"
+        chunk = os.read(fd, 4096)
+        assert chunk, f"the SEH exited before serving: {seen!r}"
+        seen += chunk
+
+
 def finish(process: subprocess.Popen[bytes]) -> None:
     process.kill()
     process.wait()
@@ -378,6 +393,7 @@ def test_hang_reads_calls_and_never_answers(device: tuple[socket.socket, socket.
         ours.sendall(query_request(1))
         ours.sendall(create_request(2))
         assert select.select([ours], [], [], 0.5)[0] == []
+        wait_serving(process)  # a SIGTERM before the handler exists would kill it outright
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0
     finally:
