@@ -42,17 +42,12 @@ seh_holders() {
     done
 }
 
+. "$START/tests/vm/wait_seh.sh"
 start_seh() {
     "$PYTHON" -m vmpl_sgx.seh >> "$RESULTS/seh.log" 2>&1 &
     seh=$!
-    # GET_INFO before the SEH opened its device answers un-negotiated limits (no QUERY
-    # yet), so wait for the device to be held first; the first GET_INFO then asks QUERY.
-    n=0
-    until ls -l "/proc/$seh/fd" 2>/dev/null | grep -q '/dev/vmpl_sgx_seh$'; do
-        kill -0 "$seh" 2>/dev/null || return 1
-        n=$((n + 1)); [ $n -le 1200 ] || return 1
-        sleep 0.1
-    done
+    # The first GET_INFO after the SEH holds its device asks QUERY.
+    wait_for_seh "$seh" || return 1
     timeout 120 "$PYTHON" -m vmpl_sgx info --backend device > "$RESULTS/info.txt" 2>&1
 }
 stop_seh() {

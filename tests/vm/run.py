@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence
 
 from tests.vm.cache import REPO_ROOT, cache_dir
 from tests.vm.initramfs import build_initramfs
@@ -229,18 +229,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say([f"[{name}] FAIL: {exc}"])
             failed += 1
 
-    def boot_one(item: PreparedKernel) -> Tuple[PreparedKernel, KernelRun | None]:
-        _say([f"[{item.name} {item.kernel.release}] booting"])
-        try:
-            run = boot_kernel(item, args.guest_script, timeout_s=args.timeout, params=params,
-                              echo=args.echo, echo_prefix=f"[{item.name}] ", cpus=args.cpus,
-                              single_thread=single_thread)
-        except VmError as exc:
-            _say([f"[{item.name}] FAIL: {exc}"])
-            return item, None
-        _print_run(run)
-        return item, run
-
     jobs = min(args.jobs, max(1, len(prepared)))
     # More vCPU threads than host CPUs makes TCG crawl: a vCPU spinning on a lock or an IPI
     # waits for another whose host thread is not running (with 2 guests of 2 vCPUs on 2
@@ -248,9 +236,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     single_thread = args.tcg_thread == "single" or (
         args.tcg_thread == "auto" and jobs * args.cpus > (os.cpu_count() or 1)
     )
+
+    def boot_one(item: PreparedKernel) -> bool:
+        """Boot one prepared kernel and report it; whether it passed."""
+        _say([f"[{item.name} {item.kernel.release}] booting"])
+        try:
+            run = boot_kernel(item, args.guest_script, timeout_s=args.timeout, params=params,
+                              echo=args.echo, echo_prefix=f"[{item.name}] ", cpus=args.cpus,
+                              single_thread=single_thread)
+        except VmError as exc:
+            _say([f"[{item.name}] FAIL: {exc}"])
+            return False
+        _print_run(run)
+        return run.ok
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for _, run in pool.map(boot_one, prepared):
-            failed += 0 if run is not None and run.ok else 1
+        failed += sum(1 for passed in pool.map(boot_one, prepared) if not passed)
     return 1 if failed else 0
 
 
