@@ -234,15 +234,21 @@ def _put_int(data: bytearray, name: str, value: int) -> None:
 
 
 def _bcd_date(date: datetime.date) -> int:
-    """yyyymmdd in BCD as SIGSTRUCT stores it: year u16 at +0, month at +2, day at +3."""
-    year, month, day = (int(f"{part}", 16) for part in (date.year, date.month, date.day))
-    return year | month << 16 | day << 24
+    """The date as Intel's signing tool stores it: one u32 holding BCD 0xYYYYMMDD."""
+    return int(f"{date.year:04d}{date.month:02d}{date.day:02d}", 16)
 
 
 def _date_from_bcd(value: int) -> datetime.date | None:
-    """The date recorded in a SIGSTRUCT, or None if it is not a valid BCD date."""
-    digits = [f"{value & 0xFFFF:04x}", f"{value >> 16 & 0xFF:02x}", f"{value >> 24:02x}"]
-    try:
-        return datetime.date(*(int(part, 10) for part in digits))
-    except ValueError:
-        return None
+    """The date recorded in a SIGSTRUCT, or None if it is not a valid BCD date.
+
+    Intel's form (u32 0xYYYYMMDD) comes first; SIGSTRUCTs this SDK wrote before it followed
+    Intel (year u16 in the low half, month and day above it) are still read.
+    """
+    intel = f"{value:08x}"
+    older = f"{value & 0xFFFF:04x}{value >> 16 & 0xFF:02x}{value >> 24:02x}"
+    for digits in (intel, older):
+        try:
+            return datetime.date(int(digits[:4], 10), int(digits[4:6], 10), int(digits[6:], 10))
+        except ValueError:
+            continue
+    return None

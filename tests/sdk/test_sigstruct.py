@@ -53,7 +53,7 @@ def test_layout_follows_the_reference() -> None:
     assert raw[0:12] == bytes.fromhex("06000000e100000000000100")
     assert raw[12:16] == bytes.fromhex("00000080")  # type: debug bit 31
     assert raw[16:20] == bytes.fromhex("86800000")  # vendor 0x8086
-    assert raw[20:24] == bytes.fromhex("24200131")  # BCD year 2024, month 01, day 31
+    assert raw[20:24] == bytes.fromhex("31012420")  # u32 BCD 0x20240131, little-endian
     assert raw[24:40] == bytes.fromhex("01010000600000006000000001000000")
     assert raw[40:44] == (0xCAFE).to_bytes(4, "little")
     assert raw[900:904] == (1).to_bytes(4, "little")
@@ -137,6 +137,20 @@ def test_mrsigner_hashes_the_stored_modulus(rsa_key: RsaPrivateKey, signed: byte
 
 
 # ---- tampering
+
+
+def test_date_is_intels_u32_bcd() -> None:
+    raw = build_sigstruct(dataclasses.replace(PARAMS, date=datetime.date(2026, 12, 1)))
+    assert raw[20:24] == bytes.fromhex("01122620")
+    assert read_params(raw).date == datetime.date(2026, 12, 1)
+
+
+def test_date_in_the_older_layout_is_still_read() -> None:
+    raw = bytearray(build_sigstruct(PARAMS))
+    raw[20:24] = bytes.fromhex("e6070c01")  # year u16 0x07e6 is not BCD: no date
+    assert read_params(bytes(raw)).date is None
+    raw[20:24] = bytes.fromhex("26201201")  # year u16 at +0, month at +2, day at +3
+    assert read_params(bytes(raw)).date == datetime.date(2026, 12, 1)
 
 
 def tampered(data: bytes, offset: int, xor: int = 1) -> bytes:

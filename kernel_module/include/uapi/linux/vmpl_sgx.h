@@ -383,7 +383,7 @@ struct vmpl_sgx_tcs {
  * @header: 06 00 00 00 E1 00 00 00 00 00 01 00.
  * @type: Bit 31 marks a debug signature.
  * @vendor: 0 or 0x8086.
- * @date: BCD date: year in bits 15-0, month 23-16, day 31-24.
+ * @date: BCD date 0xYYYYMMDD as Intel's signing tool writes it: day in bits 7-0, month 15-8, year 31-16 (2026-12-01 is bytes 01 12 26 20).
  * @header2: 01 01 00 00 60 00 00 00 60 00 00 00 01 00 00 00.
  * @swdefined: Software-defined value.
  * @reserved1: Zero.
