@@ -390,6 +390,15 @@ def build(spec: dict[str, Any]) -> Model:
     return model
 
 
+# Architectural SGX structures whose size the spec also states as a constant.
+_SIZED_STRUCTS = {
+    "targetinfo": "TARGETINFO_SIZE",
+    "report_body": "REPORT_BODY_SIZE",
+    "report": "REPORT_SIZE",
+    "keyrequest": "KEYREQUEST_SIZE",
+}
+
+
 def _check_cross_references(model: Model) -> None:
     """Facts that tie separate parts of the spec together."""
     consts = {c.py_name: c.value for g in model.groups for c in g.constants}
@@ -404,6 +413,15 @@ def _check_cross_references(model: Model) -> None:
     for struct in model.structs:
         if struct.name.startswith("seh_") and struct.size > caa_size:
             raise SpecError(f"struct {struct.name} does not fit the Calling Area buffer")
+    for struct_name, const_name in _SIZED_STRUCTS.items():
+        sized = model.structs_by_name.get(struct_name)
+        if sized is not None and sized.size != consts.get(const_name):
+            raise SpecError(f"struct {struct_name} is {sized.size} bytes, not {const_name}")
+    body = model.structs_by_name.get("report_body")
+    if body is not None:
+        data = next(f for f in body.fields if f.name == "report_data")
+        if data.size != consts.get("REPORT_DATA_SIZE"):
+            raise SpecError("report_body.report_data must be REPORT_DATA_SIZE bytes")
     if "LB_MAX_MESSAGE" in consts:
         header = model.structs_by_name["lb_header"].size
         entry = model.structs_by_name["lb_page"].size

@@ -1022,6 +1022,197 @@ class EnclaveOcallAnswer(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
+# ---- SGX local attestation and keys (EREPORT, EGETKEY). Layouts as in Intel's SDM: TARGETINFO + REPORTDATA -> REPORT and KEYREQUEST -> 16-byte key. The SEH serves both; a report's MAC is AES-128-CMAC over the 384-byte body under the target enclave's report key, and every key is rooted in a secret that only the SEH holds.
+
+TARGETINFO_SIZE: Final = 512
+"""Size of a TARGETINFO (512-byte aligned)."""
+
+REPORT_DATA_SIZE: Final = 64
+"""Size of the REPORTDATA an enclave puts in a report."""
+
+REPORT_BODY_SIZE: Final = 384
+"""Size of the report body, the bytes the MAC covers."""
+
+REPORT_SIZE: Final = 432
+"""Size of a REPORT (512-byte aligned)."""
+
+KEYREQUEST_SIZE: Final = 512
+"""Size of a KEYREQUEST (512-byte aligned)."""
+
+KEY_SIZE: Final = 16
+"""Size of a key returned by EGETKEY."""
+
+
+class KeyName(enum.IntEnum):
+    """KEYREQUEST.key_name values."""
+
+    EINITTOKEN = 0
+    """Launch key (needs the EINITTOKENKEY attribute)."""
+    PROVISION = 1
+    """Provisioning key (needs the PROVISIONKEY attribute)."""
+    PROVISION_SEAL = 2
+    """Provisioning seal key (needs the PROVISIONKEY attribute)."""
+    REPORT = 3
+    """Report key of the calling enclave, to check reports targeted at it."""
+    SEAL = 4
+    """Seal key."""
+
+
+class KeyPolicy(enum.IntFlag):
+    """KEYREQUEST.key_policy bits; they pick the identity a key is bound to."""
+
+    MRENCLAVE = 0x1
+    """Bind to the enclave's MRENCLAVE."""
+    MRSIGNER = 0x2
+    """Bind to the enclave's MRSIGNER."""
+    NOISVPRODID = 0x4
+    """Leave ISVPRODID out of the derivation."""
+    CONFIGID = 0x8
+    """Bind to CONFIGID (KSS)."""
+    ISVFAMILYID = 0x10
+    """Bind to ISVFAMILYID (KSS)."""
+    ISVEXTPRODID = 0x20
+    """Bind to ISVEXTPRODID (KSS)."""
+
+
+class KeyStatus(enum.IntEnum):
+    """EGETKEY status codes (RAX after the leaf), as SGX defines them."""
+
+    SUCCESS = 0
+    """The key was derived."""
+    INVALID_ATTRIBUTE = 2
+    """The enclave lacks the attribute this key name needs."""
+    INVALID_CPUSVN = 32
+    """CPUSVN above the platform's, or a reserved bit in the request set."""
+    INVALID_ISVSVN = 64
+    """ISVSVN or CONFIGSVN above the enclave's own."""
+    INVALID_KEYNAME = 256
+    """Unknown key name."""
+
+
+class Targetinfo(ctypes.Structure):
+    """Names the enclave a report is for (its report key MACs the report)."""
+
+    mrenclave: ctypes.Array[ctypes.c_uint8]
+    attributes: int
+    xfrm: int
+    reserved1: ctypes.Array[ctypes.c_uint8]
+    config_svn: int
+    miscselect: int
+    reserved2: ctypes.Array[ctypes.c_uint8]
+    config_id: ctypes.Array[ctypes.c_uint8]
+    reserved3: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("mrenclave", ctypes.c_uint8 * 32),
+        ("attributes", ctypes.c_uint64),
+        ("xfrm", ctypes.c_uint64),
+        ("reserved1", ctypes.c_uint8 * 2),
+        ("config_svn", ctypes.c_uint16),
+        ("miscselect", ctypes.c_uint32),
+        ("reserved2", ctypes.c_uint8 * 8),
+        ("config_id", ctypes.c_uint8 * 64),
+        ("reserved3", ctypes.c_uint8 * 384),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_targetinfo"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3",)
+    """Fields that must be zero."""
+
+
+class ReportBody(ctypes.Structure):
+    """What a report says about the enclave that made it (the MAC covers all 384 bytes)."""
+
+    cpu_svn: ctypes.Array[ctypes.c_uint8]
+    miscselect: int
+    reserved1: ctypes.Array[ctypes.c_uint8]
+    isv_ext_prod_id: ctypes.Array[ctypes.c_uint8]
+    attributes: int
+    xfrm: int
+    mrenclave: ctypes.Array[ctypes.c_uint8]
+    reserved2: ctypes.Array[ctypes.c_uint8]
+    mrsigner: ctypes.Array[ctypes.c_uint8]
+    reserved3: ctypes.Array[ctypes.c_uint8]
+    config_id: ctypes.Array[ctypes.c_uint8]
+    isv_prod_id: int
+    isv_svn: int
+    config_svn: int
+    reserved4: ctypes.Array[ctypes.c_uint8]
+    isv_family_id: ctypes.Array[ctypes.c_uint8]
+    report_data: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("cpu_svn", ctypes.c_uint8 * 16),
+        ("miscselect", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint8 * 12),
+        ("isv_ext_prod_id", ctypes.c_uint8 * 16),
+        ("attributes", ctypes.c_uint64),
+        ("xfrm", ctypes.c_uint64),
+        ("mrenclave", ctypes.c_uint8 * 32),
+        ("reserved2", ctypes.c_uint8 * 32),
+        ("mrsigner", ctypes.c_uint8 * 32),
+        ("reserved3", ctypes.c_uint8 * 32),
+        ("config_id", ctypes.c_uint8 * 64),
+        ("isv_prod_id", ctypes.c_uint16),
+        ("isv_svn", ctypes.c_uint16),
+        ("config_svn", ctypes.c_uint16),
+        ("reserved4", ctypes.c_uint8 * 42),
+        ("isv_family_id", ctypes.c_uint8 * 16),
+        ("report_data", ctypes.c_uint8 * 64),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_report_body"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2", "reserved3", "reserved4",)
+    """Fields that must be zero."""
+
+
+class Report(ctypes.Structure):
+    """Result of EREPORT."""
+
+    body: ReportBody
+    key_id: ctypes.Array[ctypes.c_uint8]
+    mac: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("body", ReportBody),
+        ("key_id", ctypes.c_uint8 * 32),
+        ("mac", ctypes.c_uint8 * 16),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_report"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+
+class Keyrequest(ctypes.Structure):
+    """Argument of EGETKEY."""
+
+    key_name: int
+    key_policy: int
+    isv_svn: int
+    reserved1: int
+    cpu_svn: ctypes.Array[ctypes.c_uint8]
+    attribute_mask: int
+    xfrm_mask: int
+    key_id: ctypes.Array[ctypes.c_uint8]
+    misc_mask: int
+    config_svn: int
+    reserved2: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("key_name", ctypes.c_uint16),
+        ("key_policy", ctypes.c_uint16),
+        ("isv_svn", ctypes.c_uint16),
+        ("reserved1", ctypes.c_uint16),
+        ("cpu_svn", ctypes.c_uint8 * 16),
+        ("attribute_mask", ctypes.c_uint64),
+        ("xfrm_mask", ctypes.c_uint64),
+        ("key_id", ctypes.c_uint8 * 32),
+        ("misc_mask", ctypes.c_uint32),
+        ("config_svn", ctypes.c_uint16),
+        ("reserved2", ctypes.c_uint8 * 434),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_keyrequest"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2",)
+    """Fields that must be zero."""
+
 
 class IoctlSpec(NamedTuple):
     """One ioctl of the spec."""

@@ -99,3 +99,17 @@ def test_ioctl_numbers_match_linux_sgx() -> None:
     assert ioc("write", 0xA4, 2, 8) == 0x4008A402
     with pytest.raises(SpecError):
         ioc("read", 0xA4, 0x90, 1 << 14)
+
+
+def test_sgx_structure_size_must_match_its_constant(spec: dict[str, Any]) -> None:
+    fields = struct(spec, "keyrequest")["fields"]
+    fields[-1]["count"] = 426
+    with pytest.raises(SpecError, match="keyrequest is 504 bytes, not KEYREQUEST_SIZE"):
+        build(spec)
+
+
+def test_report_data_must_match_its_constant(spec: dict[str, Any]) -> None:
+    const = next(c for c in group(spec, "sgx-keys")["constants"] if c["name"] == "report-data-size")
+    const["value"] = 32
+    with pytest.raises(SpecError, match="REPORT_DATA_SIZE"):
+        build(spec)

@@ -111,6 +111,180 @@ struct vmpl_sgx_enclave_ocall_answer {
 	uint32_t reserved;
 };
 
+/* ---- SGX local attestation and keys (EREPORT, EGETKEY). ---- */
+/*
+ * Layouts as in Intel's SDM: TARGETINFO + REPORTDATA -> REPORT and
+ * KEYREQUEST -> 16-byte key. The SEH serves both; a report's MAC is
+ * AES-128-CMAC over the 384-byte body under the target enclave's report key,
+ * and every key is rooted in a secret that only the SEH holds.
+ */
+
+/* Size of a TARGETINFO (512-byte aligned). */
+#define VMPL_SGX_TARGETINFO_SIZE 512
+
+/* Size of the REPORTDATA an enclave puts in a report. */
+#define VMPL_SGX_REPORT_DATA_SIZE 64
+
+/* Size of the report body, the bytes the MAC covers. */
+#define VMPL_SGX_REPORT_BODY_SIZE 384
+
+/* Size of a REPORT (512-byte aligned). */
+#define VMPL_SGX_REPORT_SIZE 432
+
+/* Size of a KEYREQUEST (512-byte aligned). */
+#define VMPL_SGX_KEYREQUEST_SIZE 512
+
+/* Size of a key returned by EGETKEY. */
+#define VMPL_SGX_KEY_SIZE 16
+
+/*
+ * VMPL_SGX_KEY_NAME_* - KEYREQUEST.key_name values.
+ * @VMPL_SGX_KEY_NAME_EINITTOKEN: Launch key (needs the EINITTOKENKEY attribute).
+ * @VMPL_SGX_KEY_NAME_PROVISION: Provisioning key (needs the PROVISIONKEY attribute).
+ * @VMPL_SGX_KEY_NAME_PROVISION_SEAL: Provisioning seal key (needs the PROVISIONKEY attribute).
+ * @VMPL_SGX_KEY_NAME_REPORT: Report key of the calling enclave, to check reports targeted at it.
+ * @VMPL_SGX_KEY_NAME_SEAL: Seal key.
+ */
+#define VMPL_SGX_KEY_NAME_EINITTOKEN 0
+#define VMPL_SGX_KEY_NAME_PROVISION 1
+#define VMPL_SGX_KEY_NAME_PROVISION_SEAL 2
+#define VMPL_SGX_KEY_NAME_REPORT 3
+#define VMPL_SGX_KEY_NAME_SEAL 4
+
+/*
+ * VMPL_SGX_KEY_POLICY_* - KEYREQUEST.key_policy bits; they pick the identity a key is bound to.
+ * @VMPL_SGX_KEY_POLICY_MRENCLAVE: Bind to the enclave's MRENCLAVE.
+ * @VMPL_SGX_KEY_POLICY_MRSIGNER: Bind to the enclave's MRSIGNER.
+ * @VMPL_SGX_KEY_POLICY_NOISVPRODID: Leave ISVPRODID out of the derivation.
+ * @VMPL_SGX_KEY_POLICY_CONFIGID: Bind to CONFIGID (KSS).
+ * @VMPL_SGX_KEY_POLICY_ISVFAMILYID: Bind to ISVFAMILYID (KSS).
+ * @VMPL_SGX_KEY_POLICY_ISVEXTPRODID: Bind to ISVEXTPRODID (KSS).
+ */
+#define VMPL_SGX_KEY_POLICY_MRENCLAVE 0x1
+#define VMPL_SGX_KEY_POLICY_MRSIGNER 0x2
+#define VMPL_SGX_KEY_POLICY_NOISVPRODID 0x4
+#define VMPL_SGX_KEY_POLICY_CONFIGID 0x8
+#define VMPL_SGX_KEY_POLICY_ISVFAMILYID 0x10
+#define VMPL_SGX_KEY_POLICY_ISVEXTPRODID 0x20
+
+/*
+ * VMPL_SGX_KEY_STATUS_* - EGETKEY status codes (RAX after the leaf), as SGX defines them.
+ * @VMPL_SGX_KEY_STATUS_SUCCESS: The key was derived.
+ * @VMPL_SGX_KEY_STATUS_INVALID_ATTRIBUTE: The enclave lacks the attribute this key name needs.
+ * @VMPL_SGX_KEY_STATUS_INVALID_CPUSVN: CPUSVN above the platform's, or a reserved bit in the request set.
+ * @VMPL_SGX_KEY_STATUS_INVALID_ISVSVN: ISVSVN or CONFIGSVN above the enclave's own.
+ * @VMPL_SGX_KEY_STATUS_INVALID_KEYNAME: Unknown key name.
+ */
+#define VMPL_SGX_KEY_STATUS_SUCCESS 0
+#define VMPL_SGX_KEY_STATUS_INVALID_ATTRIBUTE 2
+#define VMPL_SGX_KEY_STATUS_INVALID_CPUSVN 32
+#define VMPL_SGX_KEY_STATUS_INVALID_ISVSVN 64
+#define VMPL_SGX_KEY_STATUS_INVALID_KEYNAME 256
+
+/**
+ * struct vmpl_sgx_targetinfo - Names the enclave a report is for (its report key MACs the report).
+ * @mrenclave: MRENCLAVE of the target.
+ * @attributes: Attribute flags of the target.
+ * @xfrm: XFRM of the target.
+ * @reserved1: Zero.
+ * @config_svn: CONFIGSVN of the target.
+ * @miscselect: MISCSELECT of the target.
+ * @reserved2: Zero.
+ * @config_id: CONFIGID of the target.
+ * @reserved3: Zero.
+ */
+struct vmpl_sgx_targetinfo {
+	uint8_t mrenclave[32];
+	uint64_t attributes;
+	uint64_t xfrm;
+	uint8_t reserved1[2];
+	uint16_t config_svn;
+	uint32_t miscselect;
+	uint8_t reserved2[8];
+	uint8_t config_id[64];
+	uint8_t reserved3[384];
+};
+
+/**
+ * struct vmpl_sgx_report_body - What a report says about the enclave that made it (the MAC covers all 384 bytes).
+ * @cpu_svn: Security version of the platform (the SEH's).
+ * @miscselect: MISCSELECT of the enclave.
+ * @reserved1: Zero.
+ * @isv_ext_prod_id: ISVEXTPRODID of the enclave.
+ * @attributes: Attribute flags of the enclave.
+ * @xfrm: XFRM of the enclave.
+ * @mrenclave: MRENCLAVE of the enclave.
+ * @reserved2: Zero.
+ * @mrsigner: MRSIGNER of the enclave.
+ * @reserved3: Zero.
+ * @config_id: CONFIGID of the enclave.
+ * @isv_prod_id: ISVPRODID of the enclave.
+ * @isv_svn: ISVSVN of the enclave.
+ * @config_svn: CONFIGSVN of the enclave.
+ * @reserved4: Zero.
+ * @isv_family_id: ISVFAMILYID of the enclave.
+ * @report_data: REPORTDATA the enclave chose.
+ */
+struct vmpl_sgx_report_body {
+	uint8_t cpu_svn[16];
+	uint32_t miscselect;
+	uint8_t reserved1[12];
+	uint8_t isv_ext_prod_id[16];
+	uint64_t attributes;
+	uint64_t xfrm;
+	uint8_t mrenclave[32];
+	uint8_t reserved2[32];
+	uint8_t mrsigner[32];
+	uint8_t reserved3[32];
+	uint8_t config_id[64];
+	uint16_t isv_prod_id;
+	uint16_t isv_svn;
+	uint16_t config_svn;
+	uint8_t reserved4[42];
+	uint8_t isv_family_id[16];
+	uint8_t report_data[64];
+};
+
+/**
+ * struct vmpl_sgx_report - Result of EREPORT.
+ * @body: The enclave's identity and REPORTDATA.
+ * @key_id: Key id the report key was derived with.
+ * @mac: AES-128-CMAC of body under the target's report key.
+ */
+struct vmpl_sgx_report {
+	struct vmpl_sgx_report_body body;
+	uint8_t key_id[32];
+	uint8_t mac[16];
+};
+
+/**
+ * struct vmpl_sgx_keyrequest - Argument of EGETKEY.
+ * @key_name: VMPL_SGX_KEY_NAME_* value.
+ * @key_policy: VMPL_SGX_KEY_POLICY_* bits.
+ * @isv_svn: ISVSVN to derive for; at most the enclave's.
+ * @reserved1: Zero.
+ * @cpu_svn: CPUSVN to derive for; at most the platform's.
+ * @attribute_mask: Attribute flags that enter the derivation.
+ * @xfrm_mask: XFRM bits that enter the derivation.
+ * @key_id: Caller-chosen diversifier.
+ * @misc_mask: MISCSELECT bits that enter the derivation.
+ * @config_svn: CONFIGSVN to derive for; at most the enclave's.
+ * @reserved2: Zero.
+ */
+struct vmpl_sgx_keyrequest {
+	uint16_t key_name;
+	uint16_t key_policy;
+	uint16_t isv_svn;
+	uint16_t reserved1;
+	uint8_t cpu_svn[16];
+	uint64_t attribute_mask;
+	uint64_t xfrm_mask;
+	uint8_t key_id[32];
+	uint32_t misc_mask;
+	uint16_t config_svn;
+	uint8_t reserved2[434];
+};
+
 /*
  * The host's ocall function: sends request bytes to the application's handler
  * for ocall id and copies at most response_capacity bytes of its answer to
@@ -124,5 +298,9 @@ typedef uint64_t (*vmpl_sgx_enclave_ocall_fn)(uint32_t id, const void *request,
 _Static_assert(sizeof(struct vmpl_sgx_enclave_frame) == 128, "frame layout");
 _Static_assert(sizeof(struct vmpl_sgx_enclave_thread_data) == VMPL_SGX_ENCLAVE_THREAD_DATA_SIZE,
 	       "thread data layout");
+_Static_assert(sizeof(struct vmpl_sgx_targetinfo) == VMPL_SGX_TARGETINFO_SIZE, "TARGETINFO layout");
+_Static_assert(sizeof(struct vmpl_sgx_report_body) == VMPL_SGX_REPORT_BODY_SIZE, "report body layout");
+_Static_assert(sizeof(struct vmpl_sgx_report) == VMPL_SGX_REPORT_SIZE, "REPORT layout");
+_Static_assert(sizeof(struct vmpl_sgx_keyrequest) == VMPL_SGX_KEYREQUEST_SIZE, "KEYREQUEST layout");
 
 #endif /* VMPL_SGX_ENCLAVE_ABI_H */
