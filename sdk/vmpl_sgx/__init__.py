@@ -7,8 +7,9 @@
     with vmpl_sgx.open_enclave() as enclave:   # /dev/vmpl_sgx if present, else the simulator
         load(enclave, layout, sign(layout, key))
 
-Errors are `vmpl_sgx.VmplSgxError` subclasses carrying the errno the kernel module (or the
-simulator, which behaves the same) reported; see `vmpl_sgx.errors`.
+Every error is a `vmpl_sgx.VmplSgxError`: a failed call carries the errno the kernel module (or
+the simulator, which behaves the same) reported; a rule the SDK checks itself (ELF, image, key,
+SIGSTRUCT, layout file, EnclaveApp) raises a `vmpl_sgx.SdkError`. See `vmpl_sgx.errors`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from vmpl_sgx.errors import (
     OutOfMemoryError,
     PageExistsError,
     PermissionDeniedError,
+    SdkError,
     SehFailureError,
     SehTimeoutError,
     TooBigError,
@@ -66,6 +68,7 @@ __all__ = [
     "PageExistsError",
     "PermissionDeniedError",
     "RunResult",
+    "SdkError",
     "SehFailureError",
     "SehTimeoutError",
     "TooBigError",

@@ -12,14 +12,17 @@ TCS (waiting for one when all are busy).
 
 from __future__ import annotations
 
+import errno
 import logging
 import queue
+import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from vmpl_sgx._abi import EnclaveStatus, Enclu, Exit
 from vmpl_sgx.enclave import Enclave, RunResult
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import Layout, load, sign
 from vmpl_sgx.ocall_answer import HEADER_SIZE, encode_answer
@@ -27,11 +30,30 @@ from vmpl_sgx.rsa import RsaPrivateKey
 
 log = logging.getLogger("vmpl_sgx")
 
-OcallHandler = Callable[[bytes], bytes]
-"""Takes the enclave's request bytes, returns the answer bytes."""
+OcallHandler = Callable[[bytes], Optional[bytes]]
+"""Takes the enclave's request bytes, returns the answer bytes (None: an empty answer)."""
+
+CALL_ID_LIMIT = 1 << 32
+"""Ecall and ocall numbers are u32 in ENCLAVE_RUN."""
 
 
-class EcallError(Exception):
+class CallIdError(SdkError, ValueError):
+    """An ecall or ocall number outside 0 to 2**32 - 1, or a TCS index outside the layout's."""
+
+
+class HandlerTypeError(SdkError, TypeError):
+    """register_ocall was given something that cannot be called."""
+
+
+class NoFreeTcsError(SdkError):
+    """An ecall made from an ocall handler found no free TCS; waiting would never end, since
+    the caller holds one itself. errno is EBUSY."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errno.EBUSY)
+
+
+class EcallError(SdkError):
     """The ecall returned a status other than OK."""
 
     def __init__(self, call_id: int, status: int, output: bytes) -> None:
@@ -39,19 +61,20 @@ class EcallError(Exception):
             name = EnclaveStatus(status).name
         except ValueError:
             name = str(status)
-        super().__init__(f"ecall {call_id} returned status {name}")
+        super().__init__(f"ecall {call_id} returned status {name}", 0)
         self.call_id = call_id
         self.status = status
         self.output = output
 
 
-class EnclaveFaultError(Exception):
+class EnclaveFaultError(SdkError):
     """Enclave code faulted: the RUN ended with an exception exit and the ecall is over."""
 
     def __init__(self, call_id: int, vector: int, error_code: int, address: int) -> None:
         super().__init__(
             f"ecall {call_id} faulted: vector {vector}, error code 0x{error_code:x}, "
-            f"address 0x{address:x}"
+            f"address 0x{address:x}",
+            0,
         )
         self.call_id = call_id
         self.vector = vector
@@ -59,19 +82,19 @@ class EnclaveFaultError(Exception):
         self.address = address
 
 
-class OcallRefusedError(Exception):
+class OcallRefusedError(SdkError):
     """Raise from an ocall handler to answer with a particular status instead of bytes."""
 
     def __init__(self, status: int = int(EnclaveStatus.OCALL_FAILED)) -> None:
-        super().__init__(f"ocall refused with status {status}")
+        super().__init__(f"ocall refused with status {status}", 0)
         self.status = status
 
 
-class OcallHandlerError(Exception):
+class OcallHandlerError(SdkError):
     """An ocall handler raised; the enclave got OCALL_FAILED and the ecall ran to its end."""
 
     def __init__(self, call_id: int, ocall_id: int) -> None:
-        super().__init__(f"the handler of ocall {ocall_id} failed during ecall {call_id}")
+        super().__init__(f"the handler of ocall {ocall_id} failed during ecall {call_id}", 0)
         self.call_id = call_id
         self.ocall_id = ocall_id
 
@@ -90,6 +113,7 @@ class EnclaveApp:
         self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
         for offset in layout.tcs_offsets:
             self._free.put(offset)
+        self._holding = threading.local()  # .count: TCSs this thread holds (>0 in a handler)
 
     @classmethod
     def load(
@@ -120,6 +144,9 @@ class EnclaveApp:
 
     def register_ocall(self, ocall_id: int, handler: OcallHandler) -> None:
         """Serve ocall `ocall_id` with `handler` from now on."""
+        _check_call_id("ocall", ocall_id)
+        if not callable(handler):
+            raise HandlerTypeError(f"the handler of ocall {ocall_id} is not callable")
         self._ocalls[ocall_id] = handler
 
     def ecall(self, call_id: int, data: bytes = b"", *, thread: int | None = None) -> bytes:
@@ -134,12 +161,23 @@ class EnclaveApp:
         self, call_id: int, data: bytes = b"", *, thread: int | None = None
     ) -> Tuple[int, bytes]:
         """Like ecall, but a status other than OK is returned, not raised: (status, output)."""
+        _check_call_id("ecall", call_id)
         if thread is not None:
+            if not 0 <= thread < len(self.tcs_offsets):
+                raise CallIdError(f"thread {thread} is not in 0..{len(self.tcs_offsets) - 1}")
             return self._call_on(self.tcs_offsets[thread], call_id, data)
-        offset = self._free.get()
+        held = getattr(self._holding, "count", 0)
+        try:
+            offset = self._free.get_nowait() if held else self._free.get()
+        except queue.Empty:
+            raise NoFreeTcsError(
+                f"ecall {call_id} from an ocall handler: every TCS is busy"
+            ) from None
+        self._holding.count = held + 1
         try:
             return self._call_on(offset, call_id, data)
         finally:
+            self._holding.count = held
             self._free.put(offset)
 
     def _call_on(self, tcs_offset: int, call_id: int, data: bytes) -> Tuple[int, bytes]:
@@ -169,6 +207,8 @@ class EnclaveApp:
         except Exception as error:  # handed to the caller once the enclave is out
             log.debug("ocall %d handler failed: %r", ocall_id, error)
             return encode_answer(EnclaveStatus.OCALL_FAILED), error
+        if payload is None:  # a void ocall
+            payload = b""
         if not isinstance(payload, (bytes, bytearray, memoryview)):
             wrong = TypeError(f"the handler returned {type(payload).__name__}, not bytes")
             return encode_answer(EnclaveStatus.OCALL_FAILED), wrong
@@ -199,3 +239,8 @@ class EnclaveApp:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _check_call_id(kind: str, call_id: int) -> None:
+    if not 0 <= call_id < CALL_ID_LIMIT:
+        raise CallIdError(f"{kind} number {call_id} is not in 0..{CALL_ID_LIMIT - 1}")

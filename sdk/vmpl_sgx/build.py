@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, List, Sequence, Union
 
 from vmpl_sgx.elf import ElfError, ElfImage, load_elf
+from vmpl_sgx.errors import SdkError
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 RUNTIME_SOURCES = ("entry.S", "runtime.c", "string.c")
@@ -53,7 +54,7 @@ LIBS = ("-lgcc",)  # compiler helpers (128-bit division and the like); no libc
 Source = Union[str, Path]
 
 
-class BuildError(RuntimeError):
+class BuildError(SdkError, RuntimeError):
     """The compiler failed, or produced an image the loader would reject."""
 
 

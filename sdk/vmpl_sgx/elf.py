@@ -13,6 +13,8 @@ import struct
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Tuple, Union
 
+from vmpl_sgx.errors import SdkError
+
 PAGE_SIZE = 4096
 ENTRY_SYMBOL = "vmpl_sgx_entry"
 """The runtime's entry point (runtime/entry.S); TCS.oentry points at it."""
@@ -58,7 +60,7 @@ _RELOCATION_TYPES = {
 BytesLike = Union[bytes, bytearray, memoryview]
 
 
-class ElfError(ValueError):
+class ElfError(SdkError, ValueError):
     """The file is not an enclave image this loader accepts; the message says why."""
 
 

@@ -24,7 +24,8 @@ ERESTARTSYS = 512
 
 
 class VmplSgxError(Exception):
-    """Base of every error the SDK raises for a failed device or simulator operation."""
+    """Base of every error the SDK raises: a failed device or simulator operation, or (through
+    SdkError) a rule the SDK checks itself."""
 
     def __init__(
         self,
@@ -44,6 +45,22 @@ class VmplSgxError(Exception):
     @property
     def errno_name(self) -> str:
         return _errno.errorcode.get(self.errno, str(self.errno))
+
+
+class SdkError(VmplSgxError):
+    """An error the SDK finds itself, with no failed system call behind it.
+
+    The message names the broken rule (it is also `constraint`). `errno` is EINVAL when an
+    input breaks a rule, or what the subclass says.
+    """
+
+    def __init__(self, message: str, errno: int = _errno.EINVAL) -> None:
+        Exception.__init__(self, message)
+        self.errno = errno
+        self.ioctl = None
+        self.constraint = message
+        self.causes = ()
+        self.count = None
 
 
 class InvalidArgumentError(VmplSgxError):

@@ -21,6 +21,7 @@ from typing import List
 
 from vmpl_sgx._abi import MIN_ENCLAVE_SIZE, PAGE_SIZE, Attr, EnclaveThreadData
 from vmpl_sgx.elf import ElfImage, Segment, load_elf
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.layout import Layout, Region, W, X, reg_flags
 from vmpl_sgx.seh.secs import ssa_frame_pages
 
@@ -33,7 +34,7 @@ DEFAULT_XFRM = 0x3
 """x87 and SSE, what compiled C uses; a larger XFRM needs larger SSA frames."""
 
 
-class ImageError(ValueError):
+class ImageError(SdkError, ValueError):
     """The parameters cannot make an enclave from this image."""
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping
 
 from vmpl_sgx._abi import PAGE_SIZE, Attr
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.layout import (
     SECINFO_TCS,
     Layout,
@@ -48,7 +49,7 @@ _REGION_KEYS = {"offset", "tcs", "permissions", "file", "hex", "fill", "pages", 
 _TCS_KEYS = {"oentry", "ossa", "nssa", "ofsbase", "ogsbase", "fslimit", "gslimit", "flags"}
 
 
-class LayoutFileError(ValueError):
+class LayoutFileError(SdkError, ValueError):
     """The layout description is malformed; the message says where."""
 
 

@@ -19,6 +19,8 @@ import queue
 import struct
 from typing import Callable, Iterator, Union
 
+from vmpl_sgx.errors import SdkError
+
 PAGE_SIZE = 4096
 CHUNK_SIZE = 256
 """EEXTEND measures 256 bytes at a time: 16 chunks per page."""
@@ -40,7 +42,7 @@ _EADD_TAG = b"EADD\0\0\0\0"
 _EEXTEND_TAG = b"EEXTEND\0"
 
 
-class MeasurementError(ValueError):
+class MeasurementError(SdkError, ValueError):
     """An operation that SGX would not measure: bad order, alignment, range or size."""
 
 

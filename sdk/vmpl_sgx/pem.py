@@ -12,6 +12,8 @@ import binascii
 import re
 from typing import NamedTuple, Union
 
+from vmpl_sgx.errors import SdkError
+
 PKCS1_LABEL = "RSA PRIVATE KEY"
 PKCS8_LABEL = "PRIVATE KEY"
 
@@ -28,7 +30,7 @@ _RSA_ALGORITHM_IDENTIFIER = (
 _PEM_LINE = 64
 
 
-class KeyFormatError(ValueError):
+class KeyFormatError(SdkError, ValueError):
     """The key text is not an unencrypted RSA private key in strict PKCS#1 or PKCS#8 PEM."""
 
 

@@ -12,6 +12,7 @@ import math
 import secrets
 from typing import Union
 
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.pem import (
     KeyFormatError,
     PrivateKeyNumbers,
@@ -48,15 +49,15 @@ _PRIME_DISTANCE_BITS = MODULUS_BITS // 2 - 100
 """p and q must differ in their top 100 bits (FIPS 186-5, A.1.3)."""
 
 
-class KeySizeError(ValueError):
+class KeySizeError(SdkError, ValueError):
     """The RSA modulus is not 3072 bits long."""
 
 
-class KeyExponentError(ValueError):
+class KeyExponentError(SdkError, ValueError):
     """The RSA public exponent is not 3."""
 
 
-class SigningFaultError(RuntimeError):
+class SigningFaultError(SdkError, RuntimeError):
     """A computed signature failed its own check; it was withheld to protect the key."""
 
 

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 from typing import Mapping, Union
 
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.rsa import MODULUS_BITS, MODULUS_BYTES, PUBLIC_EXPONENT, RsaPrivateKey, RsaPublicKey
 
 SIGSTRUCT_SIZE = 1808
@@ -61,7 +62,7 @@ _ALL_ONES_32 = (1 << 32) - 1
 BytesLike = Union[bytes, bytearray, memoryview]
 
 
-class SigstructError(ValueError):
+class SigstructError(SdkError, ValueError):
     """A SIGSTRUCT, or a parameter for one, breaks a format constraint (named in the message)."""
 
 

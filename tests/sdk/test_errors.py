@@ -7,6 +7,9 @@ import errno
 import pytest
 
 from vmpl_sgx import errors
+from vmpl_sgx.app import EcallError, EnclaveFaultError, OcallHandlerError, OcallRefusedError
+from vmpl_sgx.build import BuildError
+from vmpl_sgx.elf import ElfError
 from vmpl_sgx.errors import (
     ADD_PAGES,
     CAUSES,
@@ -27,6 +30,7 @@ from vmpl_sgx.errors import (
     NotSupportedError,
     OutOfMemoryError,
     PermissionDeniedError,
+    SdkError,
     SehFailureError,
     SehTimeoutError,
     TooBigError,
@@ -34,6 +38,12 @@ from vmpl_sgx.errors import (
     error_for,
     error_from_os,
 )
+from vmpl_sgx.image import ImageError
+from vmpl_sgx.layout_file import LayoutFileError
+from vmpl_sgx.measure import MeasurementError
+from vmpl_sgx.pem import KeyFormatError
+from vmpl_sgx.rsa import KeyExponentError, KeySizeError
+from vmpl_sgx.sigstruct import SigstructError
 
 
 @pytest.mark.parametrize(
@@ -138,3 +148,35 @@ def test_error_from_os_keeps_the_os_error_as_cause() -> None:
 
 def test_count_defaults_to_none() -> None:
     assert error_for(errno.EBUSY, ADD_PAGES).count is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "second_base"),
+    [
+        (ElfError, ValueError),
+        (ImageError, ValueError),
+        (KeyFormatError, ValueError),
+        (KeySizeError, ValueError),
+        (KeyExponentError, ValueError),
+        (SigstructError, ValueError),
+        (LayoutFileError, ValueError),
+        (MeasurementError, ValueError),
+        (BuildError, RuntimeError),
+        (EcallError, None),
+        (EnclaveFaultError, None),
+        (OcallHandlerError, None),
+        (OcallRefusedError, None),
+    ],
+)
+def test_every_sdk_error_is_a_vmpl_sgx_error(
+    kind: type[Exception], second_base: type[Exception] | None
+) -> None:
+    assert issubclass(kind, SdkError) and issubclass(kind, VmplSgxError)
+    if second_base is not None:
+        assert issubclass(kind, second_base)
+
+
+def test_sdk_error_carries_its_rule() -> None:
+    error = ElfError("no PT_LOAD segment")
+    assert str(error) == "no PT_LOAD segment"
+    assert (error.errno_name, error.ioctl, error.constraint) == ("EINVAL", None, str(error))
