@@ -4,7 +4,9 @@
 # loads vmpl_sgx.ko with the loopback transport and runs, in order,
 #   conformance  tests/conformance against the device, served by a shared Python SEH
 #   c_client     tests/vm/c_client built with gcc, a load plan of the sha256 sample
-#   fuzz         python -m tests.vm.fuzz, when tests/vm/fuzz.py exists
+#   fuzz         python -m tests.vm.fuzz, when tests/vm/fuzz.py exists: once with the fixed
+#                seed (reproducible across runs), once with a fresh random seed that the
+#                VMTIER line names (new sequences each run, reproducible from the log)
 #   guest        tests/vm/guest (device-only tests that start and stop their own SEH)
 #   demo         python -m vmpl_sgx demo --backend device
 # then stops the SEH and unloads the module. Logs go to $VMPL_SGX_VM_RESULTS; the last
@@ -22,6 +24,7 @@ fi
 RESULTS=${VMPL_SGX_VM_RESULTS:-/tmp}
 FUZZ_SEED=${VMPL_SGX_FUZZ_SEED:-20240601}
 FUZZ_CALLS=${VMPL_SGX_FUZZ_CALLS:-2000}
+FUZZ_RANDOM_SEED=${VMPL_SGX_FUZZ_RANDOM_SEED:-}
 WORK=$(mktemp -d /tmp/vmpl-sgx-guest.XXXXXX)
 export PYTHONPATH="$START/sdk:$START"
 export PYTHONDONTWRITEBYTECODE=1
@@ -115,19 +118,8 @@ else
 fi
 
 # ---- (c) the fuzzer, when there is one
-if [ -f tests/vm/fuzz.py ]; then
-    t=$(now)
-    if "$PYTHON" -m tests.vm.fuzz --seed "$FUZZ_SEED" --calls "$FUZZ_CALLS" \
-            > "$RESULTS/fuzz.log" 2>&1; then
-        note "fuzz=$FUZZ_CALLS calls seed $FUZZ_SEED ($(( $(now) - t ))s)"
-    else
-        tail -n 20 "$RESULTS/fuzz.log"
-        fail "fuzz=FAILED (seed $FUZZ_SEED, see fuzz.log)"
-    fi
-else
-    echo "guest_tests: tests/vm/fuzz.py does not exist; skipping the fuzz step"
-    note "fuzz=skipped (no tests/vm/fuzz.py)"
-fi
+. "$START/tests/vm/fuzz_runs.sh"
+fuzz_runs
 
 # ---- (d) device-only tests; they start and stop their own SEH
 stop_seh
