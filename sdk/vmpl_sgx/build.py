@@ -9,7 +9,6 @@ vmpl_sgx.elf so that an image that could not be loaded fails here, with the reas
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import subprocess
@@ -17,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, List, Sequence, Union
 
+from vmpl_sgx.arguments import OneLineParser
 from vmpl_sgx.elf import ElfError, ElfImage, load_elf
 from vmpl_sgx.errors import SdkError
 
@@ -75,7 +75,7 @@ def build_enclave(
     """Compile and link `sources` with the runtime into the enclave image `output`.
 
     Returns the output path. Raises BuildError with the compiler's messages, or with the
-    reason the image would not load.
+    reason the image would not load; then there is no file at `output`.
     """
     paths = [Path(source) for source in sources]
     if not paths:
@@ -84,6 +84,8 @@ def build_enclave(
         if not source.is_file():
             raise BuildError(f"{source}: no such source file")
     output = Path(output)
+    # The compiler writes beside `output`; only an image that loads takes its name.
+    scratch = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     command = [
         *(cc if cc is not None else compiler()),
         *CFLAGS,
@@ -92,11 +94,29 @@ def build_enclave(
         *extra_flags,
         *LDFLAGS,
         "-o",
-        str(output),
+        str(scratch),
         *(str(RUNTIME_DIR / name) for name in RUNTIME_SOURCES),
         *(str(source) for source in paths),
         *LIBS,
     ]
+    try:
+        _run_compiler(command)
+        try:
+            load_elf(scratch)
+        except ElfError as error:
+            raise BuildError(f"{output}: {error}") from error
+        os.replace(scratch, output)
+    except BaseException:
+        # No image at `output` after a failure, not even an older one a caller could mistake
+        # for this build's.
+        for leftover in (scratch, output):
+            if leftover.exists():
+                leftover.unlink()
+        raise
+    return output
+
+
+def _run_compiler(command: Sequence[str]) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
@@ -105,8 +125,6 @@ def build_enclave(
         raise BuildError(
             f"{command[0]} failed with status {result.returncode}:\n{result.stderr.strip()}"
         )
-    check_image(output)
-    return output
 
 
 def check_image(path: Source) -> ElfImage:
@@ -117,19 +135,30 @@ def check_image(path: Source) -> ElfImage:
         raise BuildError(f"{path}: {error}") from error
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m vmpl_sgx.build",
+def main(argv: Sequence[str] | None = None, prog: str = "python -m vmpl_sgx.build") -> int:
+    parser = OneLineParser(
+        prog=prog,
         description="Build a vmpl-sgx enclave image from freestanding C sources.",
     )
     parser.add_argument("sources", nargs="+", type=Path, help="C or assembly sources")
     parser.add_argument("-o", "--output", type=Path, required=True, help="image to write")
     parser.add_argument("-I", dest="include_dirs", action="append", default=[], type=Path)
     parser.add_argument("-D", dest="defines", action="append", default=[])
+    parser.add_argument(
+        "--cflags",
+        default="",
+        metavar="FLAGS",
+        help="more compiler flags, split as a shell would, after the built-in ones; "
+        "write --cflags='-O1 -g' (with =) since they start with -",
+    )
     args = parser.parse_args(argv)
     try:
         build_enclave(
-            args.sources, args.output, include_dirs=args.include_dirs, defines=args.defines
+            args.sources,
+            args.output,
+            include_dirs=args.include_dirs,
+            defines=args.defines,
+            extra_flags=shlex.split(args.cflags),
         )
     except BuildError as error:
         print(f"vmpl-sgx build: {error}", file=sys.stderr)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Sequence, TextIO
 
 from vmpl_sgx import __version__, build
+from vmpl_sgx.arguments import OneLineParser, unsigned
 from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
 from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.errors import (
@@ -28,6 +29,7 @@ from vmpl_sgx.layout_file import FORMAT_HELP, LayoutFileError, layout_from_argum
 from vmpl_sgx.pem import KeyFormatError
 from vmpl_sgx.rsa import MODULUS_BYTES, KeyExponentError, KeySizeError, RsaPrivateKey
 from vmpl_sgx.samples import demo as samples_demo
+from vmpl_sgx.selection import BackendChoiceError
 from vmpl_sgx.sigstruct import mrsigner
 
 EXIT_OK = 0
@@ -45,8 +47,9 @@ exit status:
   4  the enclave was rejected by CREATE, ADD_PAGES or INIT
 """
 
-_PROGRESS_DELAY_S = 0.3
+_PROGRESS_DELAY_S = 1.0
 _PROGRESS_INTERVAL_S = 0.1
+_BAR_WIDTH = 30
 
 
 class UsageError(Exception):
@@ -80,7 +83,7 @@ class Output:
 
 
 class ProgressLine:
-    """A one-line progress report on a terminal, once a load takes a noticeable time."""
+    """A one-line progress bar on a terminal, once a load has taken over a second."""
 
     def __init__(self, stream: TextIO, label: str) -> None:
         self.stream = stream
@@ -96,7 +99,10 @@ class ProgressLine:
         self.last = now
         self.shown = True
         percent = 100 * done // total if total else 100
-        line = f"\r{self.label}: {done / 2**20:.1f} of {total / 2**20:.1f} MiB ({percent}%)"
+        bar = ("#" * (percent * _BAR_WIDTH // 100)).ljust(_BAR_WIDTH)
+        line = (
+            f"\r{self.label}: [{bar}] {done / 2**20:.1f} of {total / 2**20:.1f} MiB ({percent}%)"
+        )
         self.stream.write(line)
         self.stream.flush()
 
@@ -197,14 +203,14 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     layout = _layout(args.layout)
-    if args.key:
-        key = _key(args.key)
-    else:
-        out.note("generating a throwaway RSA-3072 signing key ...")
-        key = RsaPrivateKey.generate()
-    sigstruct = sign(layout, key)
+    key = _key(args.key) if args.key else None
+    # The backend first: a missing device should not wait for a key to be generated.
     with Enclave.open(args.backend, args.device) as enclave:
         info = enclave.info()
+        if key is None:
+            out.note("generating a throwaway RSA-3072 signing key ...")
+            key = RsaPrivateKey.generate()
+        sigstruct = sign(layout, key)
         out.field("backend", "backend", enclave.backend_name)
         out.field("transport", "transport", info.transport_name)
         out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
@@ -232,9 +238,12 @@ def _demo_samples(backend: str, key: RsaPrivateKey, out: Output) -> None:
         samples_demo.run(lambda: Enclave.open(backend), Path(scratch), key)
 
 
+BUILD_PROG = "vmpl-sgx build"
+
+
 def build_command(argv: Sequence[str]) -> int:
-    """`vmpl-sgx build ...`: compile an enclave image (see `python -m vmpl_sgx.build -h`)."""
-    return int(build.main(list(argv)))
+    """`vmpl-sgx build ...`: compile an enclave image (see `vmpl-sgx build -h`)."""
+    return int(build.main(list(argv), prog=BUILD_PROG))
 
 
 def _show_progress(out: Output) -> bool:
@@ -245,7 +254,7 @@ def _show_progress(out: Output) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="vmpl-sgx",
         description="SGX-style enclaves in SEV-SNP guests: inspect the backend, measure, "
         "sign and load enclaves. `vmpl-sgx build -o IMAGE SOURCES...` compiles an enclave "
@@ -278,7 +287,7 @@ def _parser() -> argparse.ArgumentParser:
             name,
             help=text,
             description=text,
-            parents=[common, *parents],
+            parents=[common, *parents],  # type: ignore[list-item]  # any ArgumentParser works
             epilog=(FORMAT_HELP if layout in parents else "") + "\n" + EXIT_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -293,8 +302,12 @@ def _parser() -> argparse.ArgumentParser:
     signer = add("sign", cmd_sign, "write the SIGSTRUCT of a layout", layout)
     signer.add_argument("--key", required=True, help="PEM private key (RSA-3072, e=3)")
     signer.add_argument("-o", "--output", required=True, help="where to write the SIGSTRUCT")
-    signer.add_argument("--isvprodid", type=int, default=0, help="product id (0)")
-    signer.add_argument("--isvsvn", type=int, default=0, help="security version (0)")
+    signer.add_argument(
+        "--isvprodid", type=unsigned(16), default=0, help="product id, 0 to 0xffff (0)"
+    )
+    signer.add_argument(
+        "--isvsvn", type=unsigned(16), default=0, help="security version, 0 to 0xffff (0)"
+    )
     demo = add(
         "demo", cmd_demo, "create, load, initialize and try to run an enclave", backend
     )
@@ -303,6 +316,12 @@ def _parser() -> argparse.ArgumentParser:
         "a JSON layout file"
     )
     demo.add_argument("--key", help="PEM signing key (default: a throwaway one)")
+    # Listed for help and error messages; main() hands `build ...` to vmpl_sgx.build.
+    commands.add_parser(
+        "build",
+        help=f"compile an enclave image from C sources (see {BUILD_PROG} -h)",
+        add_help=False,
+    )
     return parser
 
 
@@ -343,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(args.json, sys.stdout)
     try:
         status = int(args.run(args, out))
-    except UsageError as error:
+    except (UsageError, BackendChoiceError) as error:
         _report_error(out, EXIT_USAGE, str(error), None)
         return EXIT_USAGE
     except VmplSgxError as error:

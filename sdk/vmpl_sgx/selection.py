@@ -8,9 +8,15 @@ from typing import Tuple
 
 from vmpl_sgx.backend import BACKEND_ENV, BACKEND_NAMES, DEVICE_PATH, Backend
 from vmpl_sgx.device import DeviceBackend
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.simulator import default_simulator
 
 log = logging.getLogger("vmpl_sgx")
+_logged: set[Tuple[str, str]] = set()  # choices already logged at INFO: once is enough
+
+
+class BackendChoiceError(SdkError, ValueError):
+    """The backend asked for (or named by $VMPL_SGX_BACKEND) is not one of BACKEND_NAMES."""
 
 
 def open_backend(backend: str = "auto", path: str = DEVICE_PATH) -> Backend:
@@ -25,18 +31,22 @@ def open_backend(backend: str = "auto", path: str = DEVICE_PATH) -> Backend:
         opened: Backend = DeviceBackend(path)
     else:
         opened = default_simulator().open()
-    log.info("vmpl_sgx: using the %s backend (%s)", choice, reason)
+    level = logging.DEBUG if (choice, reason) in _logged else logging.INFO
+    _logged.add((choice, reason))
+    log.log(level, "using the %s backend (%s)", choice, reason)
     return opened
 
 
 def _resolve(backend: str, path: str) -> Tuple[str, str]:
     if backend not in BACKEND_NAMES:
-        raise ValueError(f"unknown backend {backend!r}: use one of {', '.join(BACKEND_NAMES)}")
+        raise BackendChoiceError(
+            f"unknown backend {backend!r}: use one of {', '.join(BACKEND_NAMES)}"
+        )
     if backend != "auto":
         return backend, "asked for"
     env = os.environ.get(BACKEND_ENV, "auto")
     if env not in BACKEND_NAMES:
-        raise ValueError(f"${BACKEND_ENV}={env!r} is none of {', '.join(BACKEND_NAMES)}")
+        raise BackendChoiceError(f"${BACKEND_ENV}={env!r} is none of {', '.join(BACKEND_NAMES)}")
     if env != "auto":
         return env, f"${BACKEND_ENV}"
     if os.path.exists(path):

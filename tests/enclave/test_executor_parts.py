@@ -68,8 +68,11 @@ def test_fault_mapping() -> None:
 def test_build_reports_compiler_errors(tmp_path: Path, images: Dict[str, Path]) -> None:
     source = tmp_path / "broken.c"
     source.write_text("this is not C;\n")
+    stale = tmp_path / "broken.elf"
+    stale.write_bytes(b"an image from an earlier build")
     with pytest.raises(BuildError, match="failed with status"):
-        build_enclave([source], tmp_path / "broken.elf")
+        build_enclave([source], stale)
+    assert sorted(tmp_path.iterdir()) == [source]  # no output, no scratch file
     with pytest.raises(BuildError, match="no such source file"):
         build_enclave([tmp_path / "missing.c"], tmp_path / "missing.elf")
     with pytest.raises(BuildError, match="no source files"):
@@ -85,3 +88,21 @@ def test_build_command_line(
     assert output.read_bytes() == images["sha256"].read_bytes()  # builds are reproducible
     assert main(["-o", str(tmp_path / "x.elf"), str(tmp_path / "missing.c")]) == 1
     assert "no such source file" in capsys.readouterr().err
+
+
+def test_build_passes_cflags(
+    tmp_path: Path, images: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "flagged.c"
+    source.write_text(
+        "#ifndef FROM_CFLAGS\n#error FROM_CFLAGS is not set\n#endif\n"
+        '#include "vmpl_sgx_enclave.h"\n'
+        "static uint64_t nothing(struct vmpl_sgx_call *call) { (void)call; return 0; }\n"
+        "VMPL_SGX_ECALLS(VMPL_SGX_ECALL(0, nothing))\n"
+    )
+    output = tmp_path / "flagged.elf"
+    assert main(["-o", str(output), str(source)]) == 1
+    assert "FROM_CFLAGS is not set" in capsys.readouterr().err
+    assert not output.exists()
+    assert main(["-o", str(output), "--cflags=-DFROM_CFLAGS=1 -O1", str(source)]) == 0
+    assert output.exists()

@@ -87,6 +87,62 @@ def test_usage_errors_exit_2() -> None:
     assert run_module("info", "--backend", "quantum").returncode == cli.EXIT_USAGE
 
 
+def _one_line_usage_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == cli.EXIT_USAGE, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--isvsvn", "70000", "argument --isvsvn: 70000 is not in 0..65535"),
+        ("--isvprodid", "-1", "argument --isvprodid: -1 is not in 0..65535"),
+        ("--isvprodid", "0x10000", "argument --isvprodid: 0x10000 is not in 0..65535"),
+        ("--isvsvn", "ten", "argument --isvsvn: 'ten' is not a number"),
+    ],
+)
+def test_bad_numbers_are_usage_errors(option: str, value: str, said: str) -> None:
+    line = _one_line_usage_error(
+        run_module("sign", "sample", "--key", "k.pem", "-o", "s.bin", option, value)
+    )
+    assert line.startswith("vmpl-sgx sign: error: ") and said in line
+
+
+def test_a_bogus_backend_in_the_environment_is_a_usage_error() -> None:
+    line = _one_line_usage_error(run_module("info", env={BACKEND_ENV: "bogus"}))
+    assert "$VMPL_SGX_BACKEND='bogus'" in line
+
+
+def test_a_non_json_layout_is_a_usage_error(tmp_path: Path) -> None:
+    layout = tmp_path / "layout.json"
+    layout.write_text("not json")
+    assert "not JSON" in _one_line_usage_error(run_module("measure", str(layout)))
+
+
+def test_build_is_a_listed_command() -> None:
+    assert "build" in run_module("--help").stdout
+    assert "'build'" in _one_line_usage_error(run_module("frobnicate"))
+    line = _one_line_usage_error(run_module("build"))
+    assert line.startswith("vmpl-sgx build: error: ")
+    assert run_module("build", "-h").stdout.startswith("usage: vmpl-sgx build ")
+
+
+def test_verbose_says_each_thing_once(key_file: Path) -> None:
+    result = run_module("demo", "-v", "--backend", "simulator", "--key", str(key_file))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("using the simulator backend") == 1
+    assert "vmpl_sgx: vmpl_sgx:" not in result.stderr
+
+
+def test_demo_checks_the_device_before_making_a_key() -> None:
+    result = run_module("demo", "--backend", "device", "--device", "/nonexistent/x")
+    assert result.returncode == cli.EXIT_NO_BACKEND
+    assert "generating" not in result.stderr
+
+
 def test_help_documents_exit_statuses_and_the_layout_format() -> None:
     top = run_module("--help").stdout
     assert "exit status" in top and "4  the enclave was rejected" in top
@@ -157,6 +213,17 @@ def test_sign(capsys: pytest.CaptureFixture[str], tmp_path: Path, key_file: Path
     assert len(printed["mrsigner"]) == 64
 
 
+def test_sign_takes_hex_numbers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, key_file: Path
+) -> None:
+    output = tmp_path / "enclave.sig"
+    args = ("sign", "sample", "--key", str(key_file), "-o", str(output))
+    status, _, _ = run_main(capsys, *args, "--isvprodid", "0x1234", "--isvsvn", "0xffff")
+    assert status == 0
+    params = read_params(output.read_bytes())
+    assert (params.isvprodid, params.isvsvn) == (0x1234, 0xFFFF)
+
+
 def test_sign_with_a_bad_key_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
@@ -213,8 +280,11 @@ def test_progress_line_only_after_a_while() -> None:
     line = cli.ProgressLine(stream, "loading")
     line(1, 2)
     assert stream.getvalue() == ""
+    line.started -= 0.6
+    line(1, 2)
+    assert stream.getvalue() == ""  # under a second: no bar
     line.started -= 10
     line(1 << 20, 2 << 20)
-    assert "loading: 1.0 of 2.0 MiB (50%)" in stream.getvalue()
+    assert f"loading: [{'#' * 15}{' ' * 15}] 1.0 of 2.0 MiB (50%)" in stream.getvalue()
     line.close()
     assert stream.getvalue().endswith("\r\033[K")
