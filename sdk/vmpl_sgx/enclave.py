@@ -24,7 +24,6 @@ from vmpl_sgx._abi import (
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
-    EnclaveRun,
     Enclu,
     Exit,
     Info,
@@ -49,6 +48,7 @@ from vmpl_sgx.errors import (
     error_for,
 )
 from vmpl_sgx.info import BackendInfo
+from vmpl_sgx.run_buffers import RUN_FIELDS, RunSlots
 from vmpl_sgx.selection import open_backend
 
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -61,6 +61,8 @@ CHUNK_BYTES = 8 << 20
 _COUNT_UNTOUCHED = (1 << 64) - 1
 """Put in `count` before the call: still there afterwards means the module never wrote it."""
 _MAX_EMPTY_CALLS = 3
+_IOC_RUN = _abi.IOC_ENCLAVE_RUN
+_EXITS = {int(kind): kind for kind in Exit}
 
 
 class EnclaveState(enum.Enum):
@@ -105,6 +107,7 @@ class Enclave:
         self._state = EnclaveState.NEW
         self.base = 0
         self.size = 0
+        self._run_slots = RunSlots()
 
     @classmethod
     def open(cls, backend: str = "auto", path: str = DEVICE_PATH) -> Enclave:
@@ -255,45 +258,35 @@ class Enclave:
         A signal that interrupts the call is handled (by Python) and the RUN is issued again,
         which collects the result of the enclave call that went on meanwhile.
         """
-        data = bytes(input)
-        # Only what the call uses is allocated: an ecall often has no input.
-        held_input = ctypes.create_string_buffer(data, len(data)) if data else None
-        held_output = ctypes.create_string_buffer(output_capacity) if output_capacity else None
-        arg = EnclaveRun(
-            tcs=tcs,
-            function=function,
-            call_id=call_id,
-            input=ctypes.addressof(held_input) if held_input is not None else 0,
-            input_len=len(data),
-            output=ctypes.addressof(held_output) if held_output is not None else 0,
-            output_capacity=output_capacity,
-        )
-        buffer = bytearray(arg)
-        while True:
-            try:
-                self._ioctl(_abi.IOC_ENCLAVE_RUN, buffer, RUN)
-                break
-            except CallInterruptedError:
-                # The enclave call keeps running; the same RUN again collects its result.
-                continue
-        done = EnclaveRun.from_buffer(buffer)
-        exception = None
-        if done.exit_kind == Exit.EXCEPTION:
-            exception = ExceptionInfo(
-                done.exception_vector, done.exception_error_code, done.exception_addr
-            )
+        data = input if type(input) is bytes else bytes(input)
+        slot = self._run_slots.take(tcs)
+        try:
+            slot.fill(tcs, function, call_id, data, output_capacity)
+            buffer = slot.arg
+            while True:
+                try:
+                    self._ioctl(_IOC_RUN, buffer, RUN)
+                    break
+                except CallInterruptedError:
+                    # The enclave call keeps running; the same RUN again collects its result.
+                    continue
+            (_, done_function, vector, error_code, address, done_call_id, kind, _, _, _, _,
+             output_len, _, retval) = RUN_FIELDS.unpack_from(buffer)
+            output = slot.output(output_len)
+        finally:
+            slot.lock.release()
+        exit_kind = _EXITS.get(kind)
+        if exit_kind is None:
+            exit_kind = Exit(kind)  # raises ValueError for a kind the ABI does not know
         return RunResult(
-            exit_kind=Exit(done.exit_kind),
-            # A slice copies only the bytes written; .raw would copy the whole capacity first.
-            output=(
-                memoryview(held_output)[: done.output_len].tobytes()
-                if held_output is not None
-                else b""
+            exit_kind=exit_kind,
+            output=output,
+            retval=retval,
+            ocall_id=done_call_id if exit_kind is Exit.OCALL else None,
+            exception=(
+                ExceptionInfo(vector, error_code, address) if exit_kind is Exit.EXCEPTION else None
             ),
-            retval=done.retval,
-            ocall_id=done.call_id if done.exit_kind == Exit.OCALL else None,
-            exception=exception,
-            function=done.function,
+            function=done_function,
         )
 
     def tcs_address(self, offset: int) -> int:

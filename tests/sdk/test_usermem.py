@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 
 from tests.conformance.memory import NONE, READ, Mapping
-from vmpl_sgx.usermem import UserFault, UserMemory, read_maps
+from vmpl_sgx.usermem import OWNED, UserFault, UserMemory, read_maps
 
 PAGE = 4096
 
@@ -124,3 +124,22 @@ def test_child_reads_its_own_memory_after_fork() -> None:
         seen = pipe.read()
     os.waitpid(pid, 0)
     assert seen == b"child!"
+
+
+def test_owned_ranges_are_copied_without_the_maps() -> None:
+    buffer = ctypes.create_string_buffer(b"owned bytes", 16)
+    address = ctypes.addressof(buffer)
+    OWNED.add(address, 16)
+    try:
+        assert OWNED.covers(address, 16)
+        assert not OWNED.covers(address, 17)
+        assert not OWNED.covers(address + 1, 1)  # only from a registered start
+        memory = UserMemory()
+        assert memory.read(address, 5) == b"owned"
+        memory.write(address, b"OWNED")
+        memory.check_writable(address, 16)
+        assert buffer.value == b"OWNED bytes"
+        assert memory._maps is None  # never looked at /proc/self/maps
+    finally:
+        OWNED.remove(address)
+    assert not OWNED.covers(address, 1)

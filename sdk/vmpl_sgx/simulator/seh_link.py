@@ -11,7 +11,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import threading
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import NamedTuple, Sequence, Tuple
 
 from vmpl_sgx import _abi
 from vmpl_sgx._abi import (
@@ -41,6 +41,7 @@ from vmpl_sgx._abi import (
     SehResult,
 )
 from vmpl_sgx.seh import GuestMemory, SehModel
+from vmpl_sgx.simulator.enter_pages import EnterPagePool
 from vmpl_sgx.simulator.failure import Failure
 
 DEFAULT_RETRIES = 16
@@ -137,17 +138,28 @@ class SehSession:
         self._lock = threading.Lock()
         self._limits: Limits | None = None
         self._query_failed = False
+        self._enter_pages = EnterPagePool(_GPA_BASE)
 
     # ---- transport
 
-    def _call(self, call: SehCall, request: ctypes.Structure, pages: Sequence[Page]) -> Reply:
+    def _call(
+        self,
+        call: SehCall,
+        request: ctypes.Structure,
+        pages: Sequence[Page],
+        table: GuestMemory | None = None,
+    ) -> Reply:
+        """Run `call` with `pages` at consecutive made-up addresses, or with the ready page
+        `table` of a call that keeps its pages (ENTER)."""
         raw = bytes(request)
         for attempt in range(self.retries + 1):
             caa = bytearray(SEH_CAA_BUFFER_SIZE)
             caa[: len(raw)] = raw
-            memory = GuestMemory()
-            for index, page in enumerate(pages):
-                memory.add(_GPA_BASE + index * PAGE_SIZE, page.data, page.writable)
+            memory = table
+            if memory is None:
+                memory = GuestMemory()
+                for index, page in enumerate(pages):
+                    memory.add(_GPA_BASE + index * PAGE_SIZE, page.data, page.writable)
             rax, rcx = self.model.call((SEH_PROTOCOL << 32) | call, len(raw), caa, memory)
             if rax not in _abi.SEH_RESULT_RETRY or attempt == self.retries:
                 return Reply(int(rax), bytes(caa[: min(rcx, SEH_CAA_BUFFER_SIZE)]))
@@ -158,10 +170,15 @@ class SehSession:
         return Failure(errno.EIO, f"the SEH answered {call.name} with {what}", lost=True)
 
     def _exec(
-        self, call: SehCall, request: ctypes.Structure, pages: Sequence[Page], rsp_min: int
+        self,
+        call: SehCall,
+        request: ctypes.Structure,
+        pages: Sequence[Page],
+        rsp_min: int,
+        table: GuestMemory | None = None,
     ) -> bytes:
         """Run a call; raise its errno unless it succeeded with a response of `rsp_min` bytes."""
-        reply = self._call(call, request, pages)
+        reply = self._call(call, request, pages, table)
         number = result_errno(reply.result)
         if number:
             raise Failure(number, result_text(reply.result))
@@ -268,23 +285,22 @@ class SehSession:
             input_len=len(data),
             output_capacity=output_capacity,
         )
-        pages: List[Page] = []
-        for start in range(0, len(data), PAGE_SIZE):
-            request.input_gpa[len(pages)] = _GPA_BASE + len(pages) * PAGE_SIZE
-            chunk = data[start : start + PAGE_SIZE].ljust(PAGE_SIZE, b"\0")
-            pages.append(Page(bytearray(chunk), False))
-        outputs = []
-        for index in range(-(-output_capacity // PAGE_SIZE)):
-            request.output_gpa[index] = _GPA_BASE + len(pages) * PAGE_SIZE
-            outputs.append(bytearray(PAGE_SIZE))
-            pages.append(Page(outputs[-1], True))
-        size = ctypes.sizeof(SehEnterRsp)
-        rsp = SehEnterRsp.from_buffer_copy(self._exec(SehCall.ENTER, request, pages, size)[:size])
-        if rsp.exit_kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
-            raise self._malformed(SehCall.ENTER, "an unknown exit kind")
-        if rsp.output_len > output_capacity:
-            raise self._malformed(SehCall.ENTER, "more output than capacity")
-        return rsp, b"".join(outputs)[: rsp.output_len]
+        bounce = self._enter_pages.take()
+        try:
+            for index in range(bounce.stage_input(data)):
+                request.input_gpa[index] = bounce.input_gpas[index]
+            for index in range(-(-output_capacity // PAGE_SIZE)):
+                request.output_gpa[index] = bounce.output_gpas[index]
+            size = ctypes.sizeof(SehEnterRsp)
+            raw = self._exec(SehCall.ENTER, request, (), size, bounce.memory)
+            rsp = SehEnterRsp.from_buffer_copy(raw[:size])
+            if rsp.exit_kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
+                raise self._malformed(SehCall.ENTER, "an unknown exit kind")
+            if rsp.output_len > output_capacity:
+                raise self._malformed(SehCall.ENTER, "more output than capacity")
+            return rsp, bounce.output(rsp.output_len)
+        finally:
+            self._enter_pages.give_back(bounce)
 
     def destroy(self, handle: int) -> None:
         self._exec(SehCall.DESTROY, SehDestroyReq(handle=handle), (), 0)
