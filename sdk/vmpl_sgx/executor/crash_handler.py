@@ -40,7 +40,7 @@ def _u64(address: int) -> int:
     return ctypes.c_uint64.from_address(address).value
 
 
-def _handler(report_fd: int) -> Callable[[int, int | None, int | None], None]:
+def _handler(report: Callable[[bytes], None]) -> Callable[[int, int | None, int | None], None]:
     def on_fault(signo: int, info: int | None, context: int | None) -> None:
         try:
             code = ctypes.c_int.from_address(info + _SI_CODE).value if info else 0
@@ -49,20 +49,20 @@ def _handler(report_fd: int) -> Callable[[int, int | None, int | None], None]:
             trapno = _u64(gregs + 8 * _REG_TRAPNO) if context else 0
             error = _u64(gregs + 8 * _REG_ERR) if context else 0
             rip = _u64(gregs + 8 * _REG_RIP) if context else 0
-            os.write(report_fd, encode(Crash(signo, code, trapno, error, address, rip)))
+            report(encode(Crash(signo, code, trapno, error, address, rip)))
         finally:
             os._exit(EXIT_CRASHED)
 
     return on_fault
 
 
-def install(report_fd: int) -> None:
-    """Catch every fault signal on an alternate stack and report it on `report_fd`."""
+def install(report: Callable[[bytes], None]) -> None:
+    """Catch every fault signal on an alternate stack and hand the CRASH message to `report`."""
     stack = libc.mmap(
         0, ALT_STACK_SIZE, libc.PROT_READ | libc.PROT_WRITE, libc.MAP_PRIVATE | libc.MAP_ANONYMOUS
     )
     libc.sigaltstack(stack, ALT_STACK_SIZE)
-    callback = _HANDLER_TYPE(_handler(report_fd))
+    callback = _HANDLER_TYPE(_handler(report))
     address = ctypes.cast(callback, ctypes.c_void_p).value or 0
     for signum in FAULT_SIGNALS:
         libc.sigaction(signum, address, libc.SA_SIGINFO | libc.SA_ONSTACK)

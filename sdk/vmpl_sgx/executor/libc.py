@@ -74,6 +74,19 @@ _sigaltstack = _libc.sigaltstack
 _sigaltstack.argtypes = (ctypes.POINTER(StackT), ctypes.POINTER(StackT))
 _sigaltstack.restype = ctypes.c_int
 
+_syscall = _libc.syscall
+_syscall.restype = ctypes.c_long
+
+SYS_FUTEX = 202
+"""x86-64's futex(2) number; the words are in shared memory, so no FUTEX_PRIVATE_FLAG."""
+FUTEX_WAIT = 0
+FUTEX_WAKE = 1
+
+
+class Timespec(ctypes.Structure):
+    _fields_ = (("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long))
+
+
 _prctl = _libc.prctl
 _prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
 _prctl.restype = ctypes.c_int
@@ -108,3 +121,36 @@ def sigaltstack(address: int, size: int) -> None:
 def set_parent_death_signal(signum: int) -> None:
     if _prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
         _raise_errno("prctl(PR_SET_PDEATHSIG)")
+
+
+def futex_wait(address: int, expected: int, timeout: float | None) -> int:
+    """FUTEX_WAIT on the u32 at `address` while it holds `expected`, at most `timeout` seconds
+    (None: no limit). Returns 0 or the errno (EAGAIN, EINTR, ETIMEDOUT are the usual ones).
+    ctypes lets go of the GIL meanwhile."""
+    limit = None
+    if timeout is not None:
+        seconds = int(timeout)
+        limit = Timespec(seconds, int((timeout - seconds) * 1e9))
+    result = _syscall(
+        ctypes.c_long(SYS_FUTEX),
+        ctypes.c_void_p(address),
+        ctypes.c_int(FUTEX_WAIT),
+        ctypes.c_uint32(expected),
+        ctypes.byref(limit) if limit is not None else None,
+        None,
+        ctypes.c_int(0),
+    )
+    return ctypes.get_errno() if result < 0 else 0
+
+
+def futex_wake(address: int, count: int = 1) -> None:
+    """FUTEX_WAKE up to `count` waiters on the u32 at `address`."""
+    _syscall(
+        ctypes.c_long(SYS_FUTEX),
+        ctypes.c_void_p(address),
+        ctypes.c_int(FUTEX_WAKE),
+        ctypes.c_int(count),
+        None,
+        None,
+        ctypes.c_int(0),
+    )

@@ -24,13 +24,16 @@ returns into enclave code with it, and the next exit of that call ends the ERESU
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
+import time
 from typing import Dict
 
 from vmpl_sgx._abi import PAGE_SIZE, Cap, Exit, SehResult, Tcs
 from vmpl_sgx.executor import messages, vectors
+from vmpl_sgx.executor.channel import TO_EXECUTOR, TO_WORKER, Channel
 from vmpl_sgx.executor.memory_file import MemoryFile
 from vmpl_sgx.executor.spawner import Spawner, WorkerError
 from vmpl_sgx.seh.errors import SehError
@@ -39,22 +42,41 @@ from vmpl_sgx.seh.executor import EnclaveView, ExitInfo
 RECEIVE_LIMIT = 1 << 20
 SETUP_TIMEOUT = 60.0
 """Seconds a new worker may take to map the enclave and answer."""
+DEATH_CHECK_S = 0.02
+"""How often a wait for an exit looks whether the worker still lives: a worker that ends
+without a report (a system call in enclave code, a kill) is noticed within this."""
 
 
 class TcsWorker:
-    """The executor's end of one worker process: runs ecalls of one TCS."""
+    """The executor's end of one worker process: runs ecalls of one TCS.
+
+    An entry is started (`start`), then waited for (`wait`, with a timeout; a wait that
+    times out leaves the entry running and can be repeated), or ended (`cancel`, which ends
+    the worker: enclave code cannot be stopped any other way; the TCS takes a fresh worker
+    at its next entry). `enter` and `resume` are start and wait without a limit.
+    """
 
     def __init__(self, memory: MemoryFile, setup: messages.Setup, spawner: Spawner) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = ours
         self.waiting_in_ocall = False
+        self.running = False
+        """An entry was started and its exit not yet collected."""
         try:
-            self.process = spawner.spawn(theirs.fileno(), memory.fd)
+            self.channel, channel_fd = Channel.create()
         except BaseException:
             ours.close()
+            theirs.close()
+            raise
+        try:
+            self.process = spawner.spawn(theirs.fileno(), memory.fd, channel_fd)
+        except BaseException:
+            ours.close()
+            self.channel.close()
             raise
         finally:
             theirs.close()
+            os.close(channel_fd)
         try:
             self._handshake(setup)
         except BaseException:
@@ -83,23 +105,58 @@ class TcsWorker:
         return self.sock.fileno() >= 0 and self.process.running()
 
     def enter(self, call_id: int, data: bytes, output_capacity: int) -> ExitInfo:
-        return self._exchange(messages.Enter(call_id, output_capacity, data))
+        self.start(messages.Enter(call_id, output_capacity, data))
+        return self._wait_forever()
 
     def resume(self, data: bytes, output_capacity: int) -> ExitInfo:
-        return self._exchange(messages.Answer(0, output_capacity, data))
+        self.start(messages.Answer(0, output_capacity, data))
+        return self._wait_forever()
 
-    def _exchange(self, message: messages.Enter | messages.Answer) -> ExitInfo:
+    def start(self, message: messages.Enter | messages.Answer) -> None:
+        """Hand the worker an ENTER or the ANSWER its ocall waits for; it runs meanwhile."""
+        if self.running:
+            raise SehError(SehResult.TCS_BUSY, "an entry on this TCS has not exited yet")
         self.waiting_in_ocall = False
-        try:
-            self.sock.sendall(messages.encode(message))
-            data = self.sock.recv(RECEIVE_LIMIT)
-        except OSError:
-            data = b""
-        if not data:
-            # Gone without a report: only a system call (or a kill) ends it from enclave code.
-            self.close()
-            return _exception(vectors.from_death(None))
-        reply = messages.decode(data)
+        self.channel.post(messages.encode(message), TO_WORKER)
+        self.running = True
+
+    def wait(self, timeout: float | None) -> ExitInfo | None:
+        """The exit of the entry started last; None if it has not exited within `timeout`
+        seconds (None: no limit). A worker found dead ends the entry with an exception exit."""
+        if not self.running:
+            raise SehError(SehResult.INVALID_REQUEST, "no entry runs on this TCS")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        channel = self.channel
+        while True:
+            step = DEATH_CHECK_S
+            if deadline is not None:
+                step = min(step, max(deadline - time.monotonic(), 0.0))
+            if channel.wait(TO_EXECUTOR, step) or channel.state == TO_EXECUTOR:
+                break
+            if not self.process.running():
+                # It may have posted its report just before it ended.
+                if channel.state == TO_EXECUTOR:
+                    break
+                # Gone without a report: only a system call (or a kill) ends it from enclave code.
+                self.running = False
+                self.close()
+                return _exception(vectors.from_death(None))
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+        self.running = False
+        return self._exit(messages.decode(channel.take()))
+
+    def cancel(self) -> None:
+        """End the entry in progress by ending the worker; the TCS is free again."""
+        self.running = False
+        self.close()
+
+    def _wait_forever(self) -> ExitInfo:
+        exit_info = self.wait(None)
+        assert exit_info is not None
+        return exit_info
+
+    def _exit(self, reply: messages.Message) -> ExitInfo:
         if isinstance(reply, messages.Normal):
             return ExitInfo(Exit.NORMAL, output=reply.output, retval=reply.retval)
         if isinstance(reply, messages.Ocall):
@@ -117,6 +174,7 @@ class TcsWorker:
         """End the worker if it still runs."""
         self.sock.close()
         self.process.kill()
+        self.channel.close()
 
 
 def _exception(fault: vectors.ExceptionExit) -> ExitInfo:
@@ -189,6 +247,52 @@ class NativeExecutor:
             raise SehError(SehResult.NO_OCALL_PENDING, "no enclave code waits for an ocall answer")
         return worker.resume(input, output_capacity)
 
+    # ---- entries that run while the caller does something else (time slices, cancellation)
+
+    def start_resume(
+        self, enclave: EnclaveView, tcs_offset: int, input: bytes, output_capacity: int
+    ) -> None:
+        """ERESUME without waiting: collect the exit with `wait_exit`, or end it with `cancel`."""
+        state = self._state(enclave)
+        with state.lock:
+            worker = state.workers.get(tcs_offset)
+        if worker is None or not worker.waiting_in_ocall:
+            raise SehError(SehResult.NO_OCALL_PENDING, "no enclave code waits for an ocall answer")
+        worker.start(messages.Answer(0, output_capacity, input))
+
+    def start_enter(
+        self,
+        enclave: EnclaveView,
+        tcs_offset: int,
+        call_id: int,
+        input: bytes,
+        output_capacity: int,
+    ) -> None:
+        """EENTER without waiting: collect the exit with `wait_exit`, or end it with `cancel`."""
+        worker = self._worker(enclave, tcs_offset)
+        worker.start(messages.Enter(call_id, output_capacity, input))
+
+    def wait_exit(
+        self, enclave: EnclaveView, tcs_offset: int, timeout: float | None
+    ) -> ExitInfo | None:
+        """The exit of the entry started on the TCS; None if it runs on after `timeout`
+        seconds (it keeps running; wait again later)."""
+        worker = self._running_worker(enclave, tcs_offset)
+        return worker.wait(timeout)
+
+    def cancel(self, enclave: EnclaveView, tcs_offset: int) -> None:
+        """End the entry running on the TCS (its worker ends); the next EENTER starts afresh."""
+        worker = self._running_worker(enclave, tcs_offset)
+        worker.cancel()
+
+    def _running_worker(self, enclave: EnclaveView, tcs_offset: int) -> TcsWorker:
+        state = self._state(enclave)
+        with state.lock:
+            worker = state.workers.get(tcs_offset)
+        if worker is None or not worker.running:
+            raise SehError(SehResult.INVALID_REQUEST, "no entry runs on this TCS")
+        return worker
+
     def forget(self, enclave: EnclaveView) -> None:
         with self._lock:
             state = self._enclaves.pop(enclave.handle, None)
@@ -226,6 +330,8 @@ class NativeExecutor:
         with state.lock:
             worker = state.workers.get(tcs_offset)
             if worker is not None and worker.alive:
+                if worker.running:
+                    raise SehError(SehResult.TCS_BUSY, "an entry on this TCS has not exited yet")
                 if worker.waiting_in_ocall:
                     # The SEH ended the ecall without an answer (its request did not fit):
                     # that call can never continue, so its worker goes.

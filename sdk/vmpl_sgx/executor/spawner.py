@@ -40,6 +40,8 @@ class WorkerProcess:
             poller = select.poll()
             poller.register(self.pidfd, select.POLLIN)
             return not poller.poll(0)  # a pidfd turns readable when its process exits
+        if self.pid <= 0:
+            return False  # killed already
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -75,20 +77,21 @@ class Spawner:
         self._control: socket.socket | None = None
         self._zygote: subprocess.Popen[bytes] | None = None
 
-    def spawn(self, worker_fd: int, memory_fd: int) -> WorkerProcess:
-        """A new worker serving `worker_fd` (its socket) on the enclave file `memory_fd`."""
+    def spawn(self, worker_fd: int, memory_fd: int, channel_fd: int) -> WorkerProcess:
+        """A new worker serving `worker_fd` (its socket) and the channel file `channel_fd` on
+        the enclave file `memory_fd`."""
         with self._lock:
             for _ in range(2):
-                answer = self._ask(worker_fd, memory_fd)
+                answer = self._ask(worker_fd, memory_fd, channel_fd)
                 if answer is not None:
                     return WorkerProcess(answer.pid, answer.pidfd)
                 self._stop()  # the zygote died: the next round starts a fresh one
         raise WorkerError("the zygote process does not answer")
 
-    def _ask(self, worker_fd: int, memory_fd: int) -> _Answer | None:
+    def _ask(self, worker_fd: int, memory_fd: int, channel_fd: int) -> _Answer | None:
         control = self._start()
         try:
-            socket.send_fds(control, [SPAWN_REQUEST], [worker_fd, memory_fd])
+            socket.send_fds(control, [SPAWN_REQUEST], [worker_fd, memory_fd, channel_fd])
             data, fds, _, _ = socket.recv_fds(control, SPAWN_ANSWER.size, 1)
         except OSError:
             return None

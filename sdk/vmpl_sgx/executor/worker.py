@@ -1,9 +1,10 @@
 """A worker process: runs the enclave code of one TCS for the native executor.
 
-Forked by the zygote (see zygote.py) with its socket and the enclave's memory file; `python
--m vmpl_sgx.executor.worker SOCKET_FD MEMORY_FD` starts one by hand. It maps the
-enclave's memory file at SECS.base with each page's permissions, then serves the
-executor's messages one at a time: ENTER calls the enclave's entry point on this
+Forked by the zygote (see zygote.py) with its socket, the enclave's memory file and its
+channel file; `python -m vmpl_sgx.executor.worker SOCKET_FD MEMORY_FD CHANNEL_FD` starts one
+by hand. SETUP and its answer go over the socket. It maps the enclave's memory file at
+SECS.base with each page's permissions, then serves the executor's messages one at a time
+over the channel (see channel.py): ENTER calls the enclave's entry point on this
 process's main thread; an ocall from enclave code becomes an OCALL message and the
 call waits for the ANSWER; a fault is reported by the crash handler, which ends the
 process. Enclave memory lives in the shared file, so it outlives the process.
@@ -20,6 +21,7 @@ from typing import Sequence
 
 from vmpl_sgx._abi import PAGE_SIZE, EnclaveFrame, EnclaveStatus
 from vmpl_sgx.executor import crash_handler, libc
+from vmpl_sgx.executor.channel import TO_EXECUTOR, TO_WORKER, Channel
 from vmpl_sgx.executor.messages import (
     Answer,
     Enter,
@@ -77,23 +79,34 @@ def map_enclave(setup: Setup, memory_fd: int) -> None:
 class Worker:
     """Runs ecalls of one TCS, one at a time, and carries its ocalls to the executor."""
 
-    def __init__(self, sock: socket.socket, setup: Setup) -> None:
-        self.sock = sock
+    def __init__(self, channel: Channel, setup: Setup) -> None:
+        self.channel = channel
         self.setup = setup
         self.capacity = 0
         """Output capacity of the RUN in progress: an ocall request must fit it."""
         self._entry = _ENTRY_TYPE(setup.base + setup.entry_offset)
         self._ocall = _OCALL_TYPE(self._on_ocall)
         self._ocall_address = ctypes.cast(self._ocall, ctypes.c_void_p).value or 0
+        # Reused from call to call (grown when a call needs more): a fresh 64 KiB output
+        # buffer per call costs more than the call. The frame's fixed fields are set once.
+        self._input = ctypes.create_string_buffer(1)
+        self._output = ctypes.create_string_buffer(1)
+        self._frame = EnclaveFrame(
+            tcs=setup.base + setup.tcs_offset,
+            enclave_base=setup.base,
+            fsbase=setup.base + setup.fsbase_offset,
+            gsbase=setup.base + setup.gsbase_offset,
+            ocall=self._ocall_address,
+        )
 
     def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        self.channel.post(data, TO_EXECUTOR)
 
     def receive(self) -> bytes:
-        data = self.sock.recv(RECEIVE_LIMIT)
-        if not data:
-            os._exit(0)  # the executor closed the channel: nothing left to do
-        return data
+        # No timeout: the executor ends this process when it no longer needs it, and the
+        # zygote's end ends it too (PR_SET_PDEATHSIG).
+        self.channel.wait(TO_WORKER, None)
+        return self.channel.take()
 
     def serve(self) -> None:
         while True:
@@ -104,26 +117,25 @@ class Worker:
 
     def run(self, enter: Enter) -> Normal | OutputOverflow:
         self.capacity = enter.output_capacity
-        setup = self.setup
-        input_buffer = ctypes.create_string_buffer(enter.input, max(len(enter.input), 1))
-        output_buffer = ctypes.create_string_buffer(max(enter.output_capacity, 1))
-        frame = EnclaveFrame(
-            tcs=setup.base + setup.tcs_offset,
-            enclave_base=setup.base,
-            fsbase=setup.base + setup.fsbase_offset,
-            gsbase=setup.base + setup.gsbase_offset,
-            call_id=enter.call_id,
-            input=ctypes.addressof(input_buffer),
-            input_len=len(enter.input),
-            output=ctypes.addressof(output_buffer),
-            output_capacity=enter.output_capacity,
-            ocall=self._ocall_address,
-        )
+        data = enter.input
+        if len(data) > len(self._input):
+            self._input = ctypes.create_string_buffer(len(data))
+        ctypes.memmove(self._input, data, len(data))
+        if enter.output_capacity > len(self._output):
+            self._output = ctypes.create_string_buffer(enter.output_capacity)
+        frame = self._frame
+        frame.call_id = enter.call_id
+        frame.input = ctypes.addressof(self._input)
+        frame.input_len = len(data)
+        frame.output = ctypes.addressof(self._output)
+        frame.output_capacity = enter.output_capacity
+        frame.output_len = 0
         retval = self._entry(ctypes.addressof(frame))
         # Only output_len is the enclave's word; the capacity checked is the worker's own.
-        if frame.output_len > enter.output_capacity:
-            return OutputOverflow(frame.output_len)
-        return Normal(retval, output_buffer.raw[: frame.output_len])
+        output_len = frame.output_len
+        if output_len > enter.output_capacity:
+            return OutputOverflow(output_len)
+        return Normal(retval, ctypes.string_at(self._output, output_len))
 
     def _on_ocall(  # noqa: PLR0917 - the C signature of vmpl_sgx_enclave_ocall_fn
         self,
@@ -182,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     sock = socket.socket(fileno=int(args[0]))
     memory_fd = int(args[1])
+    channel = Channel(int(args[2]))
+    os.close(int(args[2]))
     libc.set_parent_death_signal(signal.SIGKILL)
     setup = decode(sock.recv(RECEIVE_LIMIT))
     if not isinstance(setup, Setup):
@@ -190,12 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if setup.base % PAGE_SIZE or setup.size % PAGE_SIZE:
             raise OSError(22, "base and size must be page-aligned")
         map_enclave(setup, memory_fd)
-        crash_handler.install(sock.fileno())
+        crash_handler.install(lambda report: channel.post(report, TO_EXECUTOR))
     except OSError as error:
         sock.sendall(encode(SetupFailed(error.errno or 0, str(error))))
         return 1
     os.close(memory_fd)
-    worker = Worker(sock, setup)
+    worker = Worker(channel, setup)
     sock.sendall(encode(Ready()))
     try:
         worker.serve()

@@ -36,7 +36,7 @@ def _fork_worker(control: socket.socket, fds: Sequence[int]) -> int:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         libc.set_parent_death_signal(signal.SIGKILL)
         if os.getppid() == zygote:
-            status = worker.main([str(fds[0]), str(fds[1])])
+            status = worker.main([str(fd) for fd in fds])
     finally:
         os._exit(status)
 
@@ -46,12 +46,12 @@ def serve(control: socket.socket) -> int:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(control, len(SPAWN_REQUEST), 2)
+            message, fds, _, _ = socket.recv_fds(control, len(SPAWN_REQUEST), 3)
         except OSError:
             return 0
         if not message:
             return 0
-        if message != SPAWN_REQUEST or len(fds) != 2:
+        if message != SPAWN_REQUEST or len(fds) != 3:
             for fd in fds:
                 os.close(fd)
             return 1

@@ -1,0 +1,125 @@
+"""The executor's channel to one worker: a shared memory page of messages and a futex.
+
+Per RUN the executor and its worker pass one message each way (ENTER or ANSWER in, NORMAL,
+OCALL, CRASH or OUTPUT_OVERFLOW back; encoded as in `messages`). Through a socket that cost
+two system calls and a wake-up per direction plus the socket's copies. Here the message is
+written into a shared memory file, the state word flips, and FUTEX_WAKE wakes the other side,
+which sleeps in FUTEX_WAIT on that word: one copy and one wake-up per direction.
+
+Layout: the state word (u32) at 0, the message length (u64) at 8, the message from 64 on.
+The state says whose message the area holds; only the side it names as sender writes. x86-64
+keeps stores in order, so the message is visible before the state that announces it.
+
+Waiting is bounded: `wait()` takes a timeout and returns None when it passes, so the
+executor can find a worker that died without a report, and a caller can stop waiting for an
+entry that runs long and come back to it later (or end it by ending the worker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import mmap
+import os
+import struct
+import time
+
+from vmpl_sgx.executor import libc
+
+EMPTY = 0
+"""Nothing posted."""
+TO_WORKER = 1
+"""The executor posted a message; the worker is to read it."""
+TO_EXECUTOR = 2
+"""The worker posted a message; the executor is to read it."""
+
+DATA_OFFSET = 64
+CHANNEL_SIZE = DATA_OFFSET + (1 << 20)
+"""Room for the largest message: 64 KiB of run buffer with its header, with a wide margin."""
+MAX_MESSAGE = CHANNEL_SIZE - DATA_OFFSET
+
+_STATE = struct.Struct("<I")
+_LENGTH = struct.Struct("<Q")
+
+
+_DETACHED = ctypes.c_uint32(EMPTY)
+"""What a closed channel's state word reads as."""
+
+
+class ChannelError(Exception):
+    """A message does not fit the channel."""
+
+
+class Channel:
+    """One end of a channel over the shared memory file `fd` (see the module's description)."""
+
+    def __init__(self, fd: int) -> None:
+        self._map = mmap.mmap(fd, CHANNEL_SIZE, mmap.MAP_SHARED)
+        self._word = ctypes.c_uint32.from_buffer(self._map)
+        self._address = ctypes.addressof(self._word)
+
+    @classmethod
+    def create(cls) -> tuple[Channel, int]:
+        """A new channel and its file, which the other end maps (the caller closes it)."""
+        fd = os.memfd_create("vmpl-sgx-channel", libc.MFD_CLOEXEC)
+        try:
+            os.ftruncate(fd, CHANNEL_SIZE)
+            return cls(fd), fd
+        except BaseException:
+            os.close(fd)
+            raise
+
+    @property
+    def state(self) -> int:
+        return self._word.value
+
+    def post(self, message: bytes, state: int) -> None:
+        """Put `message` in the area, hand it over with `state` and wake the other side."""
+        length = len(message)
+        if length > MAX_MESSAGE:
+            raise ChannelError(f"a message of {length} bytes does not fit the channel")
+        self._map[DATA_OFFSET : DATA_OFFSET + length] = message
+        _LENGTH.pack_into(self._map, 8, length)
+        self._word.value = state
+        libc.futex_wake(self._address)
+
+    def take(self) -> bytes:
+        """The message in the area; the state goes back to EMPTY."""
+        (length,) = _LENGTH.unpack_from(self._map, 8)
+        length = min(length, MAX_MESSAGE)
+        message = self._map[DATA_OFFSET : DATA_OFFSET + length]
+        self._word.value = EMPTY
+        return message
+
+    def wait(self, state: int, timeout: float | None) -> bool:
+        """Sleep until the state is `state`; False if `timeout` seconds passed first."""
+        word = self._word
+        if word.value == state:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            current = word.value
+            if current == state:
+                return True
+            left = None
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+            if self._map.closed:
+                return False
+            number = libc.futex_wait(self._address, current, left)
+            if number not in (0, errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT):
+                raise OSError(number, f"futex wait: {os.strerror(number)}")
+
+    def close(self) -> None:
+        """Unmap the area, unless a wait in another thread still holds it (then the mapping
+        goes when the last reference does)."""
+        if self._map.closed:
+            return
+        # The ctypes view exports the mapping's buffer: it must go before the mapping.
+        self._word = _DETACHED
+        with contextlib.suppress(BufferError):
+            self._map.close()
+
