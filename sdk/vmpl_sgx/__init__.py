@@ -39,6 +39,7 @@ from vmpl_sgx.errors import (
     VmplSgxError,
     error_for,
 )
+from vmpl_sgx.identity import EnclaveIdentity
 from vmpl_sgx.info import BackendInfo
 from vmpl_sgx.selection import open_backend
 
@@ -55,6 +56,7 @@ __all__ = [
     "ClosedError",
     "DeviceMissingError",
     "Enclave",
+    "EnclaveIdentity",
     "EnclaveState",
     "EnclaveStateError",
     "ExceptionInfo",

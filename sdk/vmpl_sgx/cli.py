@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Sequence, TextIO
 
 from vmpl_sgx import __version__, build
+from vmpl_sgx._abi import Attr
 from vmpl_sgx.arguments import OneLineParser, unsigned
 from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
 from vmpl_sgx.enclave import Enclave
@@ -23,6 +24,7 @@ from vmpl_sgx.errors import (
     SehTimeoutError,
     VmplSgxError,
 )
+from vmpl_sgx.identity import EnclaveIdentity
 from vmpl_sgx.info import BackendInfo
 from vmpl_sgx.layout import Layout, load, mrenclave, sign
 from vmpl_sgx.layout_file import FORMAT_HELP, LayoutFileError, layout_from_argument
@@ -223,9 +225,21 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
                 progress.close()
         out.field("pages", "pages loaded", layout.page_count)
         out.field("state", "state", enclave.state.value)
+        _show_identity(out, enclave.identity)
     if args.layout == "sample" and not out.as_json:
         _demo_samples(args.backend, key, out)
     return EXIT_OK
+
+
+def _show_identity(out: Output, identity: EnclaveIdentity) -> None:
+    """The identity EINIT gave the enclave (MRENCLAVE and MRSIGNER are shown before loading)."""
+    names = [flag.name for flag in Attr if flag.name and identity.attributes & flag]
+    attributes = f"0x{identity.attributes:x} ({', '.join(names)})"
+    out.field("attributes", "attributes", identity.attributes, attributes)
+    out.field("xfrm", "xfrm", identity.xfrm, f"0x{identity.xfrm:x}")
+    out.field("miscselect", "miscselect", identity.miscselect, f"0x{identity.miscselect:x}")
+    out.field("isvprodid", "isvprodid", identity.isvprodid)
+    out.field("isvsvn", "isvsvn", identity.isvsvn)
 
 
 def _demo_samples(backend: str, key: RsaPrivateKey, out: Output) -> None:

@@ -47,6 +47,7 @@ from vmpl_sgx.errors import (
     VmplSgxError,
     error_for,
 )
+from vmpl_sgx.identity import EnclaveIdentity
 from vmpl_sgx.info import BackendInfo
 from vmpl_sgx.run_buffers import RUN_FIELDS, RunSlots
 from vmpl_sgx.selection import open_backend
@@ -108,6 +109,8 @@ class Enclave:
         self.base = 0
         self.size = 0
         self._run_slots = RunSlots()
+        self._secs = b""
+        self._identity: EnclaveIdentity | None = None
 
     @classmethod
     def open(cls, backend: str = "auto", path: str = DEVICE_PATH) -> Enclave:
@@ -143,6 +146,7 @@ class Enclave:
             self._ioctl(_abi.IOC_ENCLAVE_CREATE, bytearray(EnclaveCreate(src=page.address)), CREATE)
         parsed = Secs.from_buffer_copy(raw)
         self.base, self.size = parsed.base, parsed.size
+        self._secs = raw
         self._state = EnclaveState.CREATED
 
     def add_pages(
@@ -244,6 +248,16 @@ class Enclave:
         arg = EnclaveInit(sigstruct=ctypes.addressof(held))
         self._ioctl(_abi.IOC_ENCLAVE_INIT, bytearray(arg), INIT)
         self._state = EnclaveState.INITIALIZED
+        self._identity = EnclaveIdentity.after_init(self._secs, raw)
+
+    @property
+    def identity(self) -> EnclaveIdentity:
+        """MRENCLAVE, MRSIGNER, attributes and ISV fields; EnclaveStateError before INIT."""
+        if self._identity is None:
+            raise EnclaveStateError(
+                errno.EINVAL, INIT, "the enclave has no identity until ENCLAVE_INIT succeeds"
+            )
+        return self._identity
 
     def run(
         self,

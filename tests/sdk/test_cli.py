@@ -240,6 +240,8 @@ def test_demo(capsys: pytest.CaptureFixture[str], key_file: Path) -> None:
     assert result["mrenclave"] == SAMPLE_MRENCLAVE
     assert result["state"] == "initialized"
     assert result["pages"] == 7
+    # The identity EINIT gave it: INIT | DEBUG | MODE64BIT for the sample, ISV fields 0.
+    assert (result["attributes"], result["isvprodid"], result["isvsvn"]) == (7, 0, 0)
 
 
 def test_demo_human(capsys: pytest.CaptureFixture[str], key_file: Path) -> None:

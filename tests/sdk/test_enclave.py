@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import warnings
 from typing import Callable, List, Tuple
@@ -25,7 +26,7 @@ from vmpl_sgx.errors import (
     VmplSgxError,
     error_for,
 )
-from vmpl_sgx.layout import Layout, build_secs, load, reg_flags, sample_layout, sign
+from vmpl_sgx.layout import Layout, build_secs, load, mrenclave, reg_flags, sample_layout, sign
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.simulator import Simulator
 
@@ -371,3 +372,19 @@ def test_not_owner_is_sharpened_when_the_pid_changed(
     with pytest.raises(NotOwnerError) as caught:
         handle.add_pages(0, bytes(PAGE_SIZE), RW)
     assert str(real) in str(caught.value)
+
+
+def test_identity_after_init(fresh: Enclave, layout: Layout, rsa_key: RsaPrivateKey) -> None:
+    signed = sign(layout, rsa_key, isvprodid=0x1234, isvsvn=7)
+    with fresh as handle:
+        with pytest.raises(EnclaveStateError, match="no identity until ENCLAVE_INIT"):
+            handle.identity  # noqa: B018 - the property raises
+        load(handle, layout, signed)
+        identity = handle.identity
+    modulus = rsa_key.numbers.modulus.to_bytes(384, "little")
+    assert identity.mrenclave == mrenclave(layout)
+    assert identity.mrsigner == hashlib.sha256(modulus).digest()
+    assert identity.attributes == layout.attributes | _abi.Attr.INIT
+    assert (identity.xfrm, identity.miscselect) == (layout.xfrm, layout.miscselect)
+    assert (identity.isvprodid, identity.isvsvn) == (0x1234, 7)
+    assert identity.debug == bool(layout.attributes & _abi.Attr.DEBUG)
