@@ -4,7 +4,9 @@
 
 compiles the sources together with the in-enclave runtime (runtime/) into a freestanding,
 position-independent ELF image linked by runtime/enclave.lds, and checks the result with
-vmpl_sgx.elf so that an image that could not be loaded fails here, with the reason.
+vmpl_sgx.elf so that an image that could not be loaded fails here, with the reason. With
+`--edl FILE.edl` the trusted bridge of that interface (see vmpl_sgx.edl) is generated next to
+the output and built in.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Iterable, List, Sequence, Union
 
 from vmpl_sgx.arguments import OneLineParser
+from vmpl_sgx.edl.command import generate
+from vmpl_sgx.edl.model import EdlError
 from vmpl_sgx.elf import ElfError, ElfImage, load_elf
 from vmpl_sgx.errors import SdkError
 
@@ -71,11 +75,14 @@ def build_enclave(
     defines: Sequence[str] = (),
     extra_flags: Sequence[str] = (),
     cc: Sequence[str] | None = None,
+    edl: Source | None = None,
+    edl_search_path: Sequence[Source] = (),
 ) -> Path:
-    """Compile and link `sources` with the runtime into the enclave image `output`.
+    """Compile and link `sources` with the runtime into the enclave image `output`; with
+    `edl`, also the trusted bridge generated from it into OUTPUT.edl/.
 
-    Returns the output path. Raises BuildError with the compiler's messages, or with the
-    reason the image would not load; then there is no file at `output`.
+    Returns the output path. Raises BuildError with the compiler's messages, the EDL error,
+    or the reason the image would not load; then there is no file at `output`.
     """
     paths = [Path(source) for source in sources]
     if not paths:
@@ -84,6 +91,14 @@ def build_enclave(
         if not source.is_file():
             raise BuildError(f"{source}: no such source file")
     output = Path(output)
+    if edl is not None:
+        bridge = output.with_name(output.name + ".edl")
+        try:
+            written = generate(edl, bridge, edl_search_path, untrusted=False)
+        except EdlError as error:
+            raise BuildError(str(error)) from error
+        paths += [path for name, path in written.items() if name.endswith(".c")]
+        include_dirs = [bridge, *include_dirs]
     # The compiler writes beside `output`; only an image that loads takes its name.
     scratch = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     command = [
@@ -151,6 +166,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m vmpl_sgx.buil
         help="more compiler flags, split as a shell would, after the built-in ones; "
         "write --cflags='-O1 -g' (with =) since they start with -",
     )
+    parser.add_argument(
+        "--edl", type=Path, help="build in the trusted bridge of this EDL interface"
+    )
+    parser.add_argument(
+        "--edl-search-path", action="append", default=[], type=Path,
+        help="directory to look for imported .edl files in (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         build_enclave(
@@ -159,6 +181,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m vmpl_sgx.buil
             include_dirs=args.include_dirs,
             defines=args.defines,
             extra_flags=shlex.split(args.cflags),
+            edl=args.edl,
+            edl_search_path=args.edl_search_path,
         )
     except BuildError as error:
         print(f"vmpl-sgx build: {error}", file=sys.stderr)

@@ -17,6 +17,7 @@ from vmpl_sgx import __version__, build
 from vmpl_sgx._abi import Attr
 from vmpl_sgx.arguments import OneLineParser, unsigned
 from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
+from vmpl_sgx.edl import command as edl_command
 from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.errors import (
     CallInterruptedError,
@@ -272,7 +273,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="vmpl-sgx",
         description="SGX-style enclaves in SEV-SNP guests: inspect the backend, measure, "
         "sign and load enclaves. `vmpl-sgx build -o IMAGE SOURCES...` compiles an enclave "
-        "image (see `vmpl-sgx build -h`).",
+        "image (see `vmpl-sgx build -h`); `vmpl-sgx edger8r FILE.edl` generates the C bridge "
+        "and Python module of an EDL interface (see `vmpl-sgx edger8r -h`).",
         epilog=EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -369,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["build"]:
         return build_command(arguments[1:])
+    if arguments[:1] == ["edger8r"]:
+        return edl_command.main(arguments[1:])
     parser = _parser()
     args = parser.parse_args(arguments)
     if args.verbose:

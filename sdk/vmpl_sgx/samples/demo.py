@@ -19,35 +19,36 @@ from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.image import ImageParams
 from vmpl_sgx.layout import mrenclave
 from vmpl_sgx.rsa import RsaPrivateKey
-from vmpl_sgx.samples import (
-    FAULTS_COUNT,
-    FAULTS_NULL_READ,
-    OCALL_ID_GET_RECORD,
-    OCALL_ID_LOG,
-    OCALL_JOIN,
-    SHA256_DIGEST,
-    build_sample,
-)
+from vmpl_sgx.samples import FAULTS_COUNT, FAULTS_NULL_READ, build_sample
+from vmpl_sgx.samples.records_u import RecordsApp
 
 RECORDS = (b"measured", b"signed", b"loaded", b"run")
 
 
+def _get_record(index: int, record: bytearray, capacity: int) -> int:
+    data = RECORDS[index]
+    record[: len(data)] = data
+    return len(data)
+
+
 def run(new_enclave: Callable[[], Enclave], scratch: Path, key: RsaPrivateKey) -> None:
-    with EnclaveApp.load(build_sample("sha256", scratch / "sha256.elf"), key, new_enclave()) as app:
-        print(f"sha256: MRENCLAVE {mrenclave(app.layout).hex()}")
+    # The records sample's interface is records/records.edl; RecordsApp is generated from it.
+    image = build_sample("records", scratch / "records.elf")
+    with RecordsApp.load(image, key, new_enclave()) as app:
+        print(f"records (EDL interface): MRENCLAVE {mrenclave(app.app.layout).hex()}")
         for size in (0, 3, 4096):
             data = bytes(range(256)) * (size // 256) + b"abc"[: size % 256]
-            digest = app.ecall(SHA256_DIGEST, data)
+            digest = bytearray(32)
+            app.digest(data, len(data), digest)
             verdict = "matches" if digest == hashlib.sha256(data).digest() else "DIFFERS from"
             print(f"  {len(data):5} bytes -> {digest.hex()[:16]}... {verdict} hashlib")
 
-    with EnclaveApp.load(build_sample("ocall", scratch / "ocall.elf"), key, new_enclave()) as app:
-        app.register_ocall(OCALL_ID_GET_RECORD, lambda r: RECORDS[struct.unpack("<I", r)[0]])
-        app.register_ocall(
-            OCALL_ID_LOG, lambda line: print(f"  enclave says: {line.decode()}") or b""
-        )
-        joined = app.ecall(OCALL_JOIN, struct.pack("<I", len(RECORDS)))
-        print(f"ocall: the enclave built {joined.decode()!r} from {len(RECORDS)} ocalls")
+        app.on_get_record(_get_record)
+        app.on_log_line(lambda line: print(f"  enclave says: {line}"))
+        joined = bytearray(256)
+        length = app.join(len(RECORDS), joined, len(joined))
+        text = joined[:length].decode()
+        print(f"ocall: the enclave built {text!r} from {len(RECORDS)} ocalls")
 
     params = ImageParams(threads=2)
     faults = build_sample("faults", scratch / "faults.elf")

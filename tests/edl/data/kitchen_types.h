@@ -1,0 +1,2 @@
+/* Included by the generated header: proves include reaches the trusted side. */
+#define KITCHEN_GREETING "hello, "
