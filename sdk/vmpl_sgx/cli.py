@@ -338,6 +338,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"compile an enclave image from C sources (see {BUILD_PROG} -h)",
         add_help=False,
     )
+    # Likewise `edger8r ...` goes to vmpl_sgx.edl.command.
+    commands.add_parser(
+        "edger8r",
+        help="generate the C bridge and Python module of an EDL file (see vmpl-sgx edger8r -h)",
+        add_help=False,
+    )
     return parser
 
 
