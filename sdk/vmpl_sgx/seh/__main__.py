@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 from typing import Sequence
 
@@ -15,6 +16,8 @@ from vmpl_sgx.executor import NativeExecutor
 from vmpl_sgx.seh.faults import parse_fault
 from vmpl_sgx.seh.loopback import DEFAULT_DEVICE, LoopbackServer
 from vmpl_sgx.seh.model import DEFAULT_MAX_ENCLAVE_SIZE, SehModel
+from vmpl_sgx.seh.root_secret import default_path
+from vmpl_sgx.seh.trust import SehTrust
 
 
 def _byte_count(text: str) -> int:
@@ -61,8 +64,17 @@ def _parser() -> argparse.ArgumentParser:
         help="bytes of enclave pages all enclaves may hold (no limit by default)",
     )
     parser.add_argument(
-        "--no-exec", action="store_true",
+        "--no-exec",
+        action="store_true",
         help="run no enclave code: ENTER answers NO_IMAGE (for protocol-only tests)",
+    )
+    parser.add_argument(
+        "--root-secret",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="file holding the secret all report MACs and keys derive from; created with "
+        "mode 0600 on first use (default: $XDG_STATE_HOME/vmpl-sgx/seh-root-secret)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every call")
     return parser
@@ -83,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_pages_per_call=args.max_pages_per_call,
             memory_limit=args.memory_limit,
             executor=executor,
+            trust=SehTrust(args.root_secret or default_path()),
         )
     except ValueError as error:
         parser.error(str(error))

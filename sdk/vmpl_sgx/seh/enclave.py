@@ -62,6 +62,8 @@ class Enclave:
         self.config_svn = secs.config_svn
         self.isv_prod_id = 0
         self.isv_svn = 0
+        self.isv_family_id = bytes(16)
+        self.isv_ext_prod_id = bytes(16)
         self.state = EnclaveState.CREATED
         self.pages: dict[int, Page] = {}
         self.threads: dict[int, ThreadState] = {}
@@ -170,12 +172,23 @@ class Enclave:
             else:
                 self.measurement.add_unmeasured_pages(first.offset, len(run), first.flags)
 
-    def initialize(self, mrenclave: bytes, mrsigner: bytes, isv_prod_id: int, isv_svn: int) -> None:
+    def initialize(
+        self,
+        mrenclave: bytes,
+        mrsigner: bytes,
+        isv_prod_id: int,
+        isv_svn: int,
+        *,
+        isv_family_id: bytes = bytes(16),
+        isv_ext_prod_id: bytes = bytes(16),
+    ) -> None:
         """EINIT succeeded: record the identity and allow ENTER."""
         self._mrenclave = mrenclave
         self._mrsigner = mrsigner
         self.isv_prod_id = isv_prod_id
         self.isv_svn = isv_svn
+        self.isv_family_id = isv_family_id
+        self.isv_ext_prod_id = isv_ext_prod_id
         self.state = EnclaveState.INITIALIZED
 
 

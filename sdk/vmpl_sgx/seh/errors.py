@@ -27,3 +27,20 @@ class EnclaveAccessError(Exception):
     def __init__(self, offset: int) -> None:
         super().__init__(f"no accessible enclave page at offset 0x{offset:x}")
         self.offset = offset
+
+
+class GeneralProtectionFault(SehError):  # noqa: N818 - named after the x86 exception it models
+    """An ENCLU leaf would raise #GP(0) (reserved bits set): the enclave sees an exception."""
+
+    VECTOR = 13
+
+    def __init__(self, message: str) -> None:
+        super().__init__(SehResult.INVALID_FORMAT, message)
+
+
+class KeyRequestError(Exception):
+    """EGETKEY refused the request with an SGX status code (`status`, a KeyStatus)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

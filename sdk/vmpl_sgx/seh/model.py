@@ -39,6 +39,8 @@ from vmpl_sgx._abi import (
     SIGSTRUCT_SIZE,
     Enclu,
     Exit,
+    Keyrequest,
+    Report,
     Secs,
     SehAddPagesReq,
     SehAddPagesRsp,
@@ -56,15 +58,19 @@ from vmpl_sgx._abi import (
     SehQueryRsp,
     SehResult,
     Sigstruct,
+    Targetinfo,
 )
 from vmpl_sgx.seh import einit
 from vmpl_sgx.seh.eadd import check_secinfo, check_tcs, is_tcs
 from vmpl_sgx.seh.enclave import Enclave, EnclaveState, NewPage, ThreadState
 from vmpl_sgx.seh.errors import SehError
 from vmpl_sgx.seh.executor import Executor, ExitInfo
+from vmpl_sgx.seh.identity import identity_of
 from vmpl_sgx.seh.memory import GuestMemory
+from vmpl_sgx.seh.quoting import Quote, QuoteSizes
 from vmpl_sgx.seh.secs import check_secs
 from vmpl_sgx.seh.stats import SehStats
+from vmpl_sgx.seh.trust import SehTrust
 from vmpl_sgx.seh.wire import CallingArea, read_request, write_response
 
 CORE_PROTOCOL = 0
@@ -105,6 +111,7 @@ class SehModel:
         max_run_buffer: int = RUN_BUFFER_MAX,
         memory_limit: int | None = None,
         executor: Executor | None = None,
+        trust: SehTrust | None = None,
     ) -> None:
         if not 1 <= max_pages_per_call <= SEH_MAX_PAGES_PER_CALL:
             raise ValueError(f"max_pages_per_call must be 1 to {SEH_MAX_PAGES_PER_CALL}")
@@ -117,6 +124,8 @@ class SehModel:
         self.max_run_buffer = max_run_buffer
         self.memory_limit = memory_limit
         self.executor = executor
+        self.trust = trust or SehTrust()
+        """Root secret, report keys and the quoting chain of this SEH instance."""
         self.stats = SehStats()
         self._lock = threading.Lock()
         self._enclaves: Dict[int, Enclave] = {}
@@ -158,6 +167,24 @@ class SehModel:
         """The enclave behind `handle`, for tests and tools; None if there is none."""
         with self._lock:
             return self._enclaves.get(handle)
+
+    # ---- EREPORT, EGETKEY and quotes for an initialized enclave
+
+    def ereport(self, handle: int, target: Targetinfo, report_data: bytes) -> Report:
+        """EREPORT by the enclave behind `handle` for `target` (BAD_HANDLE, BAD_STATE)."""
+        with self._lock:
+            identity = identity_of(self._find(handle))
+        return self.trust.ereport(identity, target, report_data)
+
+    def egetkey(self, handle: int, request: Keyrequest) -> bytes:
+        """EGETKEY by the enclave behind `handle`; KeyRequestError carries SGX's status."""
+        with self._lock:
+            identity = identity_of(self._find(handle))
+        return self.trust.egetkey(identity, request)
+
+    def quote(self, report: bytes, nonce: bytes, capacity: QuoteSizes) -> Quote:
+        """An SNP report at VMPL 0 binding an enclave report targeted at the quoting identity."""
+        return self.trust.quote(report, nonce, capacity)
 
     def _core(self, number: int, rcx: int) -> Tuple[int, int]:
         if number != CORE_QUERY_PROTOCOL:
@@ -229,7 +256,14 @@ class SehModel:
         einit.check_measurement(sig, mrenclave)
         einit.check_attributes(sig, enclave)
         mrsigner = einit.mrsigner(sig)
-        enclave.initialize(mrenclave, mrsigner, sig.isvprodid, sig.isvsvn)
+        enclave.initialize(
+            mrenclave,
+            mrsigner,
+            sig.isvprodid,
+            sig.isvsvn,
+            isv_family_id=bytes(sig.isvfamilyid),
+            isv_ext_prod_id=bytes(sig.isvextprodid),
+        )
         return write_response(caa, SehInitRsp.from_buffer_copy(mrenclave + mrsigner))
 
     def _destroy(self, caa: CallingArea, rcx: int, memory: GuestMemory) -> int:
