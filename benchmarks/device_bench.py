@@ -9,6 +9,9 @@ figure: bare `fcntl.ioctl` (the floor for any Python code), the SDK's ioctl laye
 RUN: what the SDK adds on top of the RUN ioctl, for `Enclave.run` and `EnclaveApp.ecall`,
 timed around the SDK call and inside the backend's ioctl, on a sample enclave's ecall that
 makes no ocall.
+RUN from C and from Python: the same empty ecall on the same image, RUN_CALLS times through
+the C client's bench-run (tests/vm/c_client, path in $VMPL_SGX_C_CLIENT) and through
+`Enclave.run`, in this boot; the C figure is taken before and after the Python one.
 Prints one JSON line.
 """
 
@@ -16,6 +19,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +36,7 @@ from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.backend import IoctlArg
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.enclave import Enclave
+from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import Layout, Region, load, reg_flags, sign
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import FAULTS_COUNT, build_sample
@@ -38,6 +45,8 @@ STATS = Path("/sys/kernel/debug/vmpl_sgx/stats")
 MIB = 1 << 20
 GET_INFO_CALLS = 20000
 RUN_CALLS = 300
+RUN_CAPACITY = 64
+C_CLIENT_ENV = "VMPL_SGX_C_CLIENT"
 
 
 def counters() -> Dict[str, int]:
@@ -181,11 +190,48 @@ def _wrapper_us(calls: int = GET_INFO_CALLS // 4) -> float:
     return (through_timed - through_plain) / 1e3
 
 
+def _c_run_ns(client: str, scratch: Path, image: Path, key: RsaPrivateKey) -> float:
+    """ns per RUN of the empty ecall from C, on a fresh enclave of `image`."""
+    from tests.vm.guest.c_client_plan import load_lines
+
+    layout = layout_from_file(image, ImageParams())
+    lines = load_lines(scratch, layout, sign(layout, key))
+    tcs = layout.base + layout.tcs_offsets[0]
+    lines.append(f"run 0x{tcs:x} {FAULTS_COUNT} - {RUN_CAPACITY}")  # starts the worker
+    lines.append(f"bench-run 0x{tcs:x} {FAULTS_COUNT} {RUN_CAPACITY} {RUN_CALLS}")
+    plan = scratch / "plan.txt"
+    plan.write_text("\n".join(lines) + "\n")
+    out = subprocess.run([client, "load", str(plan)], check=True, capture_output=True,
+                         text=True).stdout
+    found = re.search(r"^bench_run_ns=([0-9.]+)", out, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"the C client printed no bench_run_ns: {out!r}")
+    return float(found.group(1))
+
+
+def run_c_and_python(calls: int = RUN_CALLS) -> Dict[str, object]:
+    """ns per RUN of the same empty ecall from C and through Enclave.run, in this boot."""
+    client = os.environ.get(C_CLIENT_ENV)
+    if not client:
+        return {"skipped": f"${C_CLIENT_ENV} names no C client"}
+    key = RsaPrivateKey.generate()
+    with tempfile.TemporaryDirectory() as scratch:
+        image = build_sample("faults", Path(scratch) / "faults.elf")
+        c_before = _c_run_ns(client, Path(scratch) / "c1", image, key)
+        with EnclaveApp.load(image, key, Enclave(DeviceBackend())) as app:
+            enclave = app.enclave
+            tcs = enclave.tcs_address(app.tcs_offsets[0])
+            py_ns = _ns_per_call(lambda: enclave.run(tcs, FAULTS_COUNT, b"", RUN_CAPACITY), calls)
+        c_after = _c_run_ns(client, Path(scratch) / "c2", image, key)
+    return {"c_run_ns": [c_before, c_after], "python_run_ns": py_ns, "calls": calls}
+
+
 def main() -> int:
     result = {
         "b1": b1_calls_per_page(),
         "b3": b3_get_info_ns(),
         "run": run_overhead_us(),
+        "run_c_vs_python": run_c_and_python(),
     }
     print(json.dumps(result))
     return 0

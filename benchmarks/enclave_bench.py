@@ -5,9 +5,14 @@ process (what the loopback SEH does per RUN, minus the kernel); "app" goes throu
 EnclaveApp and the simulator (ioctl checks, user-memory copies, SEH request building), which
 is what an application on the simulator pays. Every figure is the median of several runs.
 
-Prints a table, then a final line `enclave spawn_ms=... ecall_us=... ocall_us=...` (not a
-goal, so not a BENCH line);
---json prints the results as one JSON line before that final line.
+Beside them, in the same run, the floor any round trip between two processes has here: a C
+ping-pong through a futex word in shared memory (benchmarks/futex_pingpong.c), the mechanism
+the executor's channel uses.
+
+Prints a table, a line `enclave spawn_ms=... ecall_us=... ocall_us=...`, and two goals:
+`BENCH B5 ecall_sdk_over_executor` (EnclaveApp's empty ecall on the simulator over the
+executor's own round trip, goal <= 1.5) and `BENCH B6 executor_round_trip_us` (goal: at most
+3x the C floor). --json prints the results as one JSON line before the final lines.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +50,10 @@ from vmpl_sgx.seh.enclave import NewPage
 from vmpl_sgx.simulator import Simulator
 
 OCALLS_PER_ECALL = 100
+B5_GOAL = 1.5
+B6_GOAL = 3.0
+PINGPONG_ROUND_TRIPS = 20000
+HERE = Path(__file__).resolve().parent
 
 
 def _median_seconds(action: Callable[[], object], repeat: int) -> float:
@@ -91,13 +101,47 @@ def measure(repeat: int) -> Dict[str, float]:
             ocall_app = (many - none) / OCALLS_PER_ECALL
 
         executor_level = _executor_level(faults, ocall, repeat)
+        floor = futex_floor_us(Path(scratch))
     return {
+        "floor_us": floor,
         "spawn_ms": statistics.median(spawn) * 1e3,
         "first_ecall_ms": statistics.median(first_file) * 1e3,
         "ecall_app_us": ecall_app * 1e6,
         "ocall_app_us": ocall_app * 1e6,
         **executor_level,
     }
+
+
+def futex_floor_us(scratch: Path) -> float:
+    """Median round trip of the C futex ping-pong between two processes, in µs (the median
+    of three runs of PINGPONG_ROUND_TRIPS)."""
+    binary = scratch / "futex_pingpong"
+    subprocess.run(
+        ["cc", "-O2", "-o", str(binary), str(HERE / "futex_pingpong.c")],
+        check=True, capture_output=True,
+    )
+    runs = [
+        float(subprocess.run([str(binary), str(PINGPONG_ROUND_TRIPS)], check=True,
+                             capture_output=True, text=True).stdout)
+        for _ in range(3)
+    ]
+    return statistics.median(runs) / 1e3
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def goal_lines(results: Dict[str, float]) -> List[str]:
+    """The B5 and B6 lines for `results`."""
+    b5 = results["ecall_app_us"] / results["ecall_executor_us"]
+    b6 = results["ecall_executor_us"] / results["floor_us"]
+    return [
+        f"BENCH B5 ecall_sdk_over_executor={b5:.2f} goal<={B5_GOAL} {verdict(b5 <= B5_GOAL)}",
+        f"BENCH B6 executor_round_trip_us={results['ecall_executor_us']:.1f} "
+        f"floor_us={results['floor_us']:.1f} ratio={b6:.2f} goal<={B6_GOAL}x "
+        f"{verdict(b6 <= B6_GOAL)}",
+    ]
 
 
 def load_direct(layout: Layout) -> SehEnclave:
@@ -161,6 +205,7 @@ def main() -> int:
         ("ecall round trip, EnclaveApp on the simulator", results["ecall_app_us"], "us"),
         ("ocall round trip, executor", results["ocall_executor_us"], "us"),
         ("ocall round trip, EnclaveApp on the simulator", results["ocall_app_us"], "us"),
+        ("C futex ping-pong between two processes (floor)", results["floor_us"], "us"),
     ]
     for label, value, unit in rows:
         print(f"{label:<50} {value:10.1f} {unit}")
@@ -172,8 +217,10 @@ def main() -> int:
         f"ecall_us={results['ecall_executor_us']:.1f} "
         f"ocall_us={results['ocall_executor_us']:.1f} "
         f"ecall_app_us={results['ecall_app_us']:.1f} "
-        f"ocall_app_us={results['ocall_app_us']:.1f}"
+        f"ocall_app_us={results['ocall_app_us']:.1f} "
+        f"floor_us={results['floor_us']:.1f}"
     )
+    print("\n".join(goal_lines(results)))
     return 0
 
 

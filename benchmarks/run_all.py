@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark, ending with one `BENCH <id> ...` line per goal (B1-B4).
+"""`make bench`: every benchmark, ending with one `BENCH <id> ...` line per goal (B1-B6).
 
 B2 (measurement against hashlib) and the simulator's B1 and B4 run here; B1 on the real
 module, B3 (GET_INFO from Python against C) and the per-RUN overhead run in a Debian 6.12
@@ -60,6 +60,12 @@ def report_device(data: Dict[str, Any]) -> None:
     print(f"  B3 GET_INFO ns/call: C {c_ns[0]:.0f} (before) {c_ns[1]:.0f} (after), "
           f"fcntl.ioctl {b3['fcntl_ns']:.0f}, SDK ioctl layer {b3['sdk_ioctl_ns']:.0f}, "
           f"Enclave.info() {b3['enclave_info_ns']:.0f}")
+    both = data["device"].get("run_c_vs_python", {})
+    if "python_run_ns" in both:
+        c_run = sum(both["c_run_ns"]) / len(both["c_run_ns"])
+        print(f"  the same RUN, ns/call ({both['calls']} calls): C {both['c_run_ns'][0]:.0f} "
+              f"(before) {both['c_run_ns'][1]:.0f} (after), Enclave.run "
+              f"{both['python_run_ns']:.0f}: ratio {both['python_run_ns'] / c_run:.2f}")
     print(f"  RUN µs/call ({run['calls']} calls): in the ioctl {run['run_ioctl_us']:.0f}, "
           f"Enclave.run adds {run['enclave_run_overhead_us']:.1f}, EnclaveApp.ecall adds "
           f"{run['app_ecall_overhead_us']:.1f} (timing wrapper {run['timing_wrapper_us']:.1f} "
@@ -80,7 +86,8 @@ def main() -> int:
     run_script(["benchmarks/measure_bench.py", "--overlap", "off", "--sizes", "1", "16"], False)
     lines += run_script(["benchmarks/load_bench.py", "--plot", "docs/load-scaling.png"])
     run_script(["benchmarks/null_ioctl_native.py"])  # B3's reference without emulation
-    run_script(["benchmarks/enclave_bench.py"])  # what enclave code costs to run natively
+    # What enclave code costs to run natively, with B5 and B6.
+    lines += run_script(["benchmarks/enclave_bench.py"])
     by_id = {line.split()[1]: line for line in lines}
     device = device_benchmarks()
     b1 = value_of(by_id["B1"])
@@ -93,11 +100,21 @@ def main() -> int:
         ratio = device["device"]["b3"]["sdk_ioctl_ns"] / c_ns
         b3_line = (f"BENCH B3 null_ioctl_py_over_c={ratio:.2f} goal<={B3_GOAL} "
                    f"{verdict(ratio <= B3_GOAL)}")
+        both = device["device"].get("run_c_vs_python", {})
+        if "python_run_ns" in both:
+            c_run = sum(both["c_run_ns"]) / len(both["c_run_ns"])
+            run_ratio = both["python_run_ns"] / c_run
+            b3_line += (f"; run_py_over_c={run_ratio:.2f} goal<={B3_GOAL} "
+                        f"{verdict(run_ratio <= B3_GOAL)}")
+        else:
+            b3_line += f"; run_py_over_c SKIP {both.get('skipped', 'not measured')}"
     print()
     print(f"BENCH B1 seh_calls_per_page={b1:.5f} goal<={B1_GOAL:.4f} {verdict(b1 <= B1_GOAL)}")
     print(by_id["B2"])
     print(b3_line)
     print(by_id["B4"])
+    print(by_id["B5"])
+    print(by_id["B6"])
     return 0
 
 

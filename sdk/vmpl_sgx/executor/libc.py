@@ -74,8 +74,6 @@ _sigaltstack = _libc.sigaltstack
 _sigaltstack.argtypes = (ctypes.POINTER(StackT), ctypes.POINTER(StackT))
 _sigaltstack.restype = ctypes.c_int
 
-_syscall = _libc.syscall
-_syscall.restype = ctypes.c_long
 
 SYS_FUTEX = 202
 """x86-64's futex(2) number; the words are in shared memory, so no FUTEX_PRIVATE_FLAG."""
@@ -85,6 +83,21 @@ FUTEX_WAKE = 1
 
 class Timespec(ctypes.Structure):
     _fields_ = (("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long))
+
+
+# syscall(2) with futex's argument types fixed, so a call converts no argument objects; the
+# variadic glibc entry takes them in the same registers.
+_futex = ctypes.CFUNCTYPE(
+    ctypes.c_long,
+    ctypes.c_long,
+    ctypes.c_void_p,
+    ctypes.c_int,
+    ctypes.c_uint32,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_int,
+    use_errno=True,
+)(("syscall", _libc))
 
 
 _prctl = _libc.prctl
@@ -127,30 +140,17 @@ def futex_wait(address: int, expected: int, timeout: float | None) -> int:
     """FUTEX_WAIT on the u32 at `address` while it holds `expected`, at most `timeout` seconds
     (None: no limit). Returns 0 or the errno (EAGAIN, EINTR, ETIMEDOUT are the usual ones).
     ctypes lets go of the GIL meanwhile."""
-    limit = None
-    if timeout is not None:
+    if timeout is None:
+        result = _futex(SYS_FUTEX, address, FUTEX_WAIT, expected, None, None, 0)
+    else:
         seconds = int(timeout)
         limit = Timespec(seconds, int((timeout - seconds) * 1e9))
-    result = _syscall(
-        ctypes.c_long(SYS_FUTEX),
-        ctypes.c_void_p(address),
-        ctypes.c_int(FUTEX_WAIT),
-        ctypes.c_uint32(expected),
-        ctypes.byref(limit) if limit is not None else None,
-        None,
-        ctypes.c_int(0),
-    )
+        result = _futex(
+            SYS_FUTEX, address, FUTEX_WAIT, expected, ctypes.addressof(limit), None, 0
+        )
     return ctypes.get_errno() if result < 0 else 0
 
 
 def futex_wake(address: int, count: int = 1) -> None:
     """FUTEX_WAKE up to `count` waiters on the u32 at `address`."""
-    _syscall(
-        ctypes.c_long(SYS_FUTEX),
-        ctypes.c_void_p(address),
-        ctypes.c_int(FUTEX_WAKE),
-        ctypes.c_int(count),
-        None,
-        None,
-        ctypes.c_int(0),
-    )
+    _futex(SYS_FUTEX, address, FUTEX_WAKE, count, None, None, 0)

@@ -59,6 +59,14 @@ class GuestMemory:
         if writable and not page_writable:
             raise SehFault(gpa, f"guest page 0x{gpa:x} is read-only")
 
+    def check_all(self, gpas: list[int], writable: bool = False) -> None:
+        """`check` for each of `gpas`, in order."""
+        pages = self._pages
+        for gpa in gpas:
+            entry = pages.get(gpa)
+            if entry is None or (writable and not entry[1]):
+                self.check(gpa, writable)  # raises the fault with its message
+
     def is_writable(self, gpa: int) -> bool:
         """True if `gpa` names a page the SEH may write."""
         entry = self._pages.get(gpa)

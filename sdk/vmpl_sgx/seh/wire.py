@@ -17,7 +17,11 @@ def reserved_fields_clear(struct: ctypes.Structure) -> bool:
     names: tuple[str, ...] = getattr(struct, "RESERVED_FIELDS", ())
     for name in names:
         value = getattr(struct, name)
-        if value if isinstance(value, int) else any(value):
+        if isinstance(value, int):
+            if value:
+                return False
+        elif bytes(value).count(0) != ctypes.sizeof(value):
+            # Counting zero bytes runs in C; any() over a ctypes array converts every element.
             return False
     return True
 

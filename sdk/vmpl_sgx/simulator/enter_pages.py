@@ -8,6 +8,7 @@ table built once. A RUN takes a free set and gives it back; parallel RUNs get se
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from typing import List
 
@@ -23,6 +24,8 @@ class EnterPages:
         self.output_gpas = [
             gpa_base + (SEH_RUN_PAGES + index) * PAGE_SIZE for index in range(SEH_RUN_PAGES)
         ]
+        self.input_table = (ctypes.c_uint64 * SEH_RUN_PAGES)(*self.input_gpas)
+        self.output_table = (ctypes.c_uint64 * SEH_RUN_PAGES)(*self.output_gpas)
         self._input = bytearray(SEH_RUN_PAGES * PAGE_SIZE)
         self._output = bytearray(SEH_RUN_PAGES * PAGE_SIZE)
         self.memory = GuestMemory()

@@ -53,6 +53,7 @@ _PRIVILEGED = int(Attr.PROVISIONKEY | Attr.EINITTOKENKEY)
 # Plain ints: inverting an IntFlag keeps only its declared bits on newer Pythons.
 _MEASURE = int(PageFlag.MEASURE)
 _ARG_UNREADABLE = "the argument struct cannot be read"
+_RUN_RESERVED = ctypes.sizeof(EnclaveRun) - vars(EnclaveRun)["reserved"].offset
 
 
 class Host(Protocol):
@@ -335,7 +336,7 @@ def get_info(call: Call) -> None:
 
 
 def _check_run(run: EnclaveRun, file: EnclaveFile) -> None:
-    if run.flags or any(run.reserved):  # 4
+    if run.flags or bytes(run.reserved).count(0) != _RUN_RESERVED:  # 4
         raise Failure(errno.EINVAL, "flags or a reserved byte is not zero")
     if run.function not in (Enclu.EENTER, Enclu.ERESUME):  # 5
         raise Failure(errno.EINVAL, f"function {run.function} is neither EENTER nor ERESUME")

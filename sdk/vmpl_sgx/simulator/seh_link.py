@@ -94,6 +94,9 @@ def _is_generic(result: int) -> bool:
     return 0 < result < SehResult.NO_MEMORY
 
 
+_GPA_BYTES = ctypes.sizeof(ctypes.c_uint64)
+
+
 class Limits(NamedTuple):
     """What QUERY negotiated, clamped to the module's own limits."""
 
@@ -287,10 +290,11 @@ class SehSession:
         )
         bounce = self._enter_pages.take()
         try:
-            for index in range(bounce.stage_input(data)):
-                request.input_gpa[index] = bounce.input_gpas[index]
-            for index in range(-(-output_capacity // PAGE_SIZE)):
-                request.output_gpa[index] = bounce.output_gpas[index]
+            # Whole address lists at once; the entries past those used stay zero.
+            used = bounce.stage_input(data)
+            ctypes.memmove(request.input_gpa, bounce.input_table, used * _GPA_BYTES)
+            used = -(-output_capacity // PAGE_SIZE)
+            ctypes.memmove(request.output_gpa, bounce.output_table, used * _GPA_BYTES)
             size = ctypes.sizeof(SehEnterRsp)
             raw = self._exec(SehCall.ENTER, request, (), size, bounce.memory)
             rsp = SehEnterRsp.from_buffer_copy(raw[:size])

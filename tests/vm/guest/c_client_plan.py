@@ -14,21 +14,22 @@ import argparse
 import hashlib
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import List, Sequence
 
 from tests.vm.guest.keys import guest_key
 from vmpl_sgx.image import ImageParams, layout_from_file
-from vmpl_sgx.layout import build_secs, sign
+from vmpl_sgx.layout import Layout, build_secs, sign
 from vmpl_sgx.samples import SHA256_DIGEST, build_sample
 
 OUTPUT_CAPACITY = 4096
 
 
-def write_plan(out: Path, data: bytes) -> Path:
+def load_lines(out: Path, layout: Layout, sigstruct: bytes) -> List[str]:
+    """Write secs.bin, pages.bin and sigstruct.bin for `layout` into `out`; return the plan
+    lines that create, add and init it."""
     out.mkdir(parents=True, exist_ok=True)
-    layout = layout_from_file(build_sample("sha256", out / "sha256.elf"), ImageParams())
     (out / "secs.bin").write_bytes(build_secs(layout))
-    (out / "sigstruct.bin").write_bytes(sign(layout, guest_key()))
+    (out / "sigstruct.bin").write_bytes(sigstruct)
     lines = [f"create {out / 'secs.bin'}"]
     position = 0
     with open(out / "pages.bin", "wb") as pages:
@@ -40,6 +41,13 @@ def write_plan(out: Path, data: bytes) -> Path:
             )
             position += region.size
     lines.append(f"init {out / 'sigstruct.bin'}")
+    return lines
+
+
+def write_plan(out: Path, data: bytes) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    layout = layout_from_file(build_sample("sha256", out / "sha256.elf"), ImageParams())
+    lines = load_lines(out, layout, sign(layout, guest_key()))
     tcs = layout.base + layout.tcs_offsets[0]
     lines.append(f"run 0x{tcs:x} {SHA256_DIGEST} {data.hex() or '-'} {OUTPUT_CAPACITY}")
     plan = out / "plan.txt"
