@@ -37,7 +37,7 @@ regen: $(STAMP)
 check: $(STAMP)
 	$(PY) -m codegen --check
 	$(VENV)/bin/ruff check sdk codegen tests benchmarks
-	$(VENV)/bin/mypy --strict sdk codegen
+	$(VENV)/bin/mypy --strict sdk codegen tests benchmarks
 
 tox: $(STAMP)
 	PATH="$(TOX_PATH)" $(VENV)/bin/tox run -e py39,py310,py311,py312,py313,type,lint,codegen-check

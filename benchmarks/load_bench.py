@@ -110,10 +110,10 @@ def r_squared(xs: List[float], ys: List[float]) -> float:
 
 
 def plot(results: List[Dict[str, Any]], path: Path) -> None:
-    import matplotlib
+    import matplotlib  # type: ignore[import-not-found, unused-ignore]
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
 
     sizes = [r["size_mib"] for r in results]
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))

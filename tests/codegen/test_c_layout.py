@@ -77,7 +77,7 @@ def test_c_layouts_constants_and_ioctls_equal_ctypes(tmp_path: Path) -> None:
     lines = [PRELUDE, "int main(void)\n{"]
     expected = []
     for cls in structs():
-        c_name = cls.C_NAME  # type: ignore[attr-defined]
+        c_name = cls.C_NAME
         lines.append(f'\tprintf("size {c_name} %zu\\n", sizeof({c_name}));')
         expected.append(f"size {c_name} {ctypes.sizeof(cls)}")
         for field_name, *_ in cls._fields_:

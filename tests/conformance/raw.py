@@ -144,7 +144,7 @@ def run(handle: Backend, **fields: int) -> EnclaveRun:
     return EnclaveRun.from_buffer_copy(buffer)
 
 
-def run_errno(handle: Backend, raw: bytes | None = None, **fields: int) -> int:
+def run_errno(handle: Backend, raw: bytes | None = None, /, **fields: int) -> int:
     if raw is not None:
         buffer = bytearray(raw)
         return errno_of(lambda: handle.ioctl(_abi.IOC_ENCLAVE_RUN, buffer))

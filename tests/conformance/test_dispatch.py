@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_known_number_with_wrong_direction_is_enotty(handle: Backend, spec: _abi
     size = ctypes.sizeof(spec.struct)
     for direction in {0, 1, 2, 3} - {DIRECTIONS[spec.direction]}:
         cmd = ioc(direction, spec.nr, size)
-        assert errno_of(lambda cmd=cmd: handle.ioctl(cmd, bytearray(size))) == errno.ENOTTY
+        assert errno_of(functools.partial(handle.ioctl, cmd, bytearray(size))) == errno.ENOTTY
 
 
 def test_other_magic_is_enotty(handle: Backend) -> None:

@@ -33,8 +33,8 @@ def in_child(calls: Dict[str, Callable[[], object]]) -> Dict[str, int]:
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
     assert status == 0, "the child failed"
-    results: Dict[str, int] = json.loads(data)
-    return results
+    decoded: Dict[str, int] = json.loads(data)
+    return decoded
 
 
 def test_child_gets_eperm_before_any_other_check(initialized: Backend) -> None:

@@ -48,28 +48,33 @@ def fresh() -> Enclave:
     return Enclave(Simulator().open())
 
 
+def state_of(handle: Enclave) -> EnclaveState:
+    """The state, read afresh: mypy would narrow a repeated `handle.state` to one member."""
+    return handle.state
+
+
 # ---- on the simulator
 
 
 def test_lifecycle(fresh: Enclave, layout: Layout, sigstruct: bytes) -> None:
     with fresh as handle:
         assert handle.backend_name == "simulator"
-        assert handle.state is EnclaveState.NEW
+        assert state_of(handle) is EnclaveState.NEW
         assert handle.info().transport_name == "simulator"
         handle.create(build_secs(layout))
         assert (handle.base, handle.size) == (layout.base, layout.size)
-        assert handle.state is EnclaveState.CREATED
+        assert state_of(handle) is EnclaveState.CREATED
         for region in layout.regions:
             added = handle.add_pages(
                 region.offset, region.data, region.secinfo_flags, region.measured
             )
             assert added == region.size
         handle.init(sigstruct)
-        assert handle.state is EnclaveState.INITIALIZED
+        assert state_of(handle) is EnclaveState.INITIALIZED
         with pytest.raises(NoImageError) as caught:
             handle.run(handle.tcs_address(0), call_id=1, input=b"hi", output_capacity=32)
         assert caught.value.errno == errno.ENOEXEC
-    assert fresh.state is EnclaveState.CLOSED
+    assert state_of(fresh) is EnclaveState.CLOSED
     assert "closed" in repr(fresh)
 
 

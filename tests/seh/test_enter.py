@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -65,7 +65,7 @@ class ScriptedExecutor:
         self.forgotten.append(enclave.handle)
 
 
-def ready(executor: ScriptedExecutor | None = None, **options: int) -> tuple[Harness, int]:
+def ready(executor: ScriptedExecutor | None = None, **options: Any) -> tuple[Harness, int]:
     """An initialized enclave with TCS pages at TCS_A and TCS_B and a data page at 0x2000."""
     harness = Harness(SehModel(executor=executor, **options))
     handle = harness.created()

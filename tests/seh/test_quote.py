@@ -12,7 +12,7 @@ import struct
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from vmpl_sgx._abi import Attr, SehResult
 from vmpl_sgx.attestation import cert_table, manifest, snp_report
@@ -62,12 +62,16 @@ def test_chain_and_signature_verify_with_cryptography(trust: SehTrust) -> None:
     vcek = x509.load_der_x509_certificate(certs[cert_table.VCEK_GUID])
     pss = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48)
     for issuer, cert in ((ark, ark), (ark, ask), (ask, vcek)):
-        issuer.public_key().verify(  # type: ignore[union-attr, call-arg]
+        issuer_key = issuer.public_key()
+        assert isinstance(issuer_key, rsa.RSAPublicKey)
+        issuer_key.verify(
             cert.signature, cert.tbs_certificate_bytes, pss, hashes.SHA384()
         )
     r = int.from_bytes(quote.report[0x2A0:0x2E8], "little")
     s = int.from_bytes(quote.report[0x2E8:0x330], "little")
-    vcek.public_key().verify(  # type: ignore[union-attr, call-arg]
+    vcek_key = vcek.public_key()
+    assert isinstance(vcek_key, ec.EllipticCurvePublicKey)
+    vcek_key.verify(
         utils.encode_dss_signature(r, s), quote.report[:0x2A0], ec.ECDSA(hashes.SHA384())
     )
     hwid = vcek.extensions.get_extension_for_oid(x509.ObjectIdentifier("1.3.6.1.4.1.3704.1.4"))

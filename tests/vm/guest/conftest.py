@@ -26,7 +26,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List
+from typing import Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -81,7 +81,9 @@ def stats() -> Dict[str, int]:
     return values
 
 
-def wait_gauges(names: tuple = ("live.calls", "live.enclaves"), timeout: float = SETTLE) -> None:
+def wait_gauges(
+    names: Tuple[str, ...] = ("live.calls", "live.enclaves"), timeout: float = SETTLE
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         now = stats()
@@ -209,7 +211,7 @@ def _child(argv: List[str], log_fd: int) -> None:
 class Seh:
     """One SEH process (see the module's description)."""
 
-    def __init__(self, fault: str | None, extra: tuple, log_dir: Path) -> None:
+    def __init__(self, fault: str | None, extra: Tuple[str, ...], log_dir: Path) -> None:
         argv = []
         if fault:
             argv += ["--fault", fault]

@@ -75,6 +75,10 @@ class Worker(threading.Thread):
             self.error = traceback.format_exc()
         self.finished = time.monotonic()
 
+    def describe(self) -> str:
+        """The result as an errno name, for assertion messages."""
+        return errno_name(self.result) if isinstance(self.result, int) else repr(self.result)
+
 
 def wait_late_answer_refused(seh: Seh, timeout: float = 30.0) -> None:
     """Until the SEH logs that the module refused an answer (one to a call that timed out)."""
@@ -176,7 +180,7 @@ def test_seh_killed_mid_call(start_seh: SehStarter, key: RsaPrivateKey, call: st
             worker.join(30)
             assert not worker.is_alive(), f"{call} still waits after the SEH died"
             assert worker.error is None, worker.error
-            assert worker.result == errno.EIO, errno_name(int(worker.result or 0))
+            assert worker.result == errno.EIO, worker.describe()
             assert worker.finished - killed < PROMPT, "the call did not fail promptly"
             # Broken from now on, whatever the call.
             assert raw.add_data(handle, keep, 0x3000, bytes(PAGE_SIZE))[0] == errno.EIO
@@ -424,7 +428,7 @@ def test_close_during_run(start_seh: SehStarter, key: RsaPrivateKey, sha256_imag
         assert not worker.is_alive(), "RUN hangs after its fd was closed"
         assert worker.error is None, worker.error
         # The RUN holds its own reference to the file: it completes normally.
-        assert worker.result == 0, errno_name(int(worker.result or 0))
+        assert worker.result == 0, worker.describe()
         assert call.output_bytes() == hashlib.sha256(data).digest()
     finally:
         worker.join(60)
