@@ -1,11 +1,13 @@
-"""`make bench`: every benchmark, ending with one `BENCH <id> ...` line per goal (B1-B6).
+"""`make bench`: every benchmark, ending with one `BENCH <id> ...` line per goal (B1-B7).
 
 B2 (measurement against hashlib) and the simulator's B1 and B4 run here; B1 on the real
 module, B3 (GET_INFO from Python against C) and the per-RUN overhead run in a Debian 6.12
 guest under QEMU through the VM tier's harness, which needs root and apt; without them the
 B3 line says SKIP and why, and B1 is the simulator's alone. B1 reports the worse of the
 simulator and the module. benchmarks/null_ioctl_native.py puts B3 beside the same
-comparison made without emulation. Numbers and method: docs/performance.md.
+comparison made without emulation. B7 is one full quote verification in pure Python, beside
+the same checks done with the C-backed `cryptography` library. Numbers and method:
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def main() -> int:
     run_script(["benchmarks/null_ioctl_native.py"])  # B3's reference without emulation
     # What enclave code costs to run natively, with B5 and B6.
     lines += run_script(["benchmarks/enclave_bench.py"])
+    lines += run_script(["benchmarks/attestation_bench.py"])
     by_id = {line.split()[1]: line for line in lines}
     device = device_benchmarks()
     b1 = value_of(by_id["B1"])
@@ -115,6 +118,7 @@ def main() -> int:
     print(by_id["B4"])
     print(by_id["B5"])
     print(by_id["B6"])
+    print(by_id["B7"])
     return 0
 
 

@@ -1083,7 +1083,7 @@ class KeyStatus(enum.IntEnum):
     INVALID_ATTRIBUTE = 2
     """The enclave lacks the attribute this key name needs."""
     INVALID_CPUSVN = 32
-    """CPUSVN above the platform's, or a reserved bit in the request set."""
+    """CPUSVN above the platform's."""
     INVALID_ISVSVN = 64
     """ISVSVN or CONFIGSVN above the enclave's own."""
     INVALID_KEYNAME = 256

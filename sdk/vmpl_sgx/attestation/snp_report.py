@@ -28,19 +28,31 @@ class SnpReportFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Tcb:
-    """A TCB version (Milan and Genoa layout): SPLs of the boot loader, TEE, SNP and microcode."""
+    """A TCB version: the security patch levels (SPLs) of the firmware components.
+
+    Milan and Genoa store boot loader, TEE, SNP and microcode SPLs in bytes 0, 1, 6 and 7 of
+    the 64-bit value; Turin stores FMC, boot loader, TEE, SNP and microcode in bytes 0-3 and 7.
+    """
 
     bootloader: int = 0
     tee: int = 0
     snp: int = 0
     microcode: int = 0
+    fmc: int = 0
+    """Turin only."""
 
-    def encode(self) -> int:
+    def encode(self, turin: bool = False) -> int:
+        if turin:
+            low = self.fmc | self.bootloader << 8 | self.tee << 16 | self.snp << 24
+            return low | self.microcode << 56
         return self.bootloader | self.tee << 8 | self.snp << 48 | self.microcode << 56
 
     @classmethod
-    def decode(cls, value: int) -> Tcb:
-        return cls(value & 0xFF, (value >> 8) & 0xFF, (value >> 48) & 0xFF, value >> 56)
+    def decode(cls, value: int, turin: bool = False) -> Tcb:
+        byte = value.to_bytes(8, "little")
+        if turin:
+            return cls(byte[1], byte[2], byte[3], byte[7], fmc=byte[0])
+        return cls(byte[0], byte[1], byte[6], byte[7])
 
     def at_least(self, other: Tcb) -> bool:
         """Every component at least `other`'s (TCB versions are ordered component-wise)."""
@@ -87,6 +99,15 @@ class SnpReport:
     @property
     def signing_key(self) -> int:
         return (self.key_info >> 2) & 0x7
+
+    def tcb_value(self, name: str) -> int:
+        """The raw 64-bit value of a TCB field (to decode with another product's layout)."""
+        offset = {"current_tcb": 0x38, "reported_tcb": 0x180, "committed_tcb": 0x1E0}
+        offset["launch_tcb"] = 0x1F0
+        if self.raw:
+            return int(struct.unpack_from("<Q", self.raw, offset[name])[0])
+        tcb: Tcb = getattr(self, name)
+        return tcb.encode()
 
     def signed_bytes(self) -> bytes:
         return (self.raw or encode(self))[:SIGNED_SIZE]

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from vmpl_sgx._abi import REPORT_SIZE, Attr, Report, SehResult
 from vmpl_sgx.attestation import cert_table, manifest
+from vmpl_sgx.attestation.quote import Quote
 from vmpl_sgx.seh.errors import SehError
 from vmpl_sgx.seh.identity import EnclaveIdentity
 
@@ -45,10 +46,7 @@ class BufferTooSmallError(SehError):
         self.needed = needed
 
 
-class Quote(NamedTuple):
-    report: bytes
-    manifest: bytes
-    certificates: bytes
+__all__ = ["QUOTING_IDENTITY", "BufferTooSmallError", "Quote", "QuoteSizes"]
 
 
 def enclave_manifest(report: Report) -> bytes:

@@ -171,7 +171,7 @@ struct vmpl_sgx_enclave_ocall_answer {
  * VMPL_SGX_KEY_STATUS_* - EGETKEY status codes (RAX after the leaf), as SGX defines them.
  * @VMPL_SGX_KEY_STATUS_SUCCESS: The key was derived.
  * @VMPL_SGX_KEY_STATUS_INVALID_ATTRIBUTE: The enclave lacks the attribute this key name needs.
- * @VMPL_SGX_KEY_STATUS_INVALID_CPUSVN: CPUSVN above the platform's, or a reserved bit in the request set.
+ * @VMPL_SGX_KEY_STATUS_INVALID_CPUSVN: CPUSVN above the platform's.
  * @VMPL_SGX_KEY_STATUS_INVALID_ISVSVN: ISVSVN or CONFIGSVN above the enclave's own.
  * @VMPL_SGX_KEY_STATUS_INVALID_KEYNAME: Unknown key name.
  */
