@@ -25,6 +25,7 @@ from vmpl_sgx.enclave import Enclave, RunResult
 from vmpl_sgx.errors import SdkError
 from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import Layout, load, sign
+from vmpl_sgx.manifest import ManifestError, signed_layout
 from vmpl_sgx.ocall_answer import HEADER_SIZE, encode_answer
 from vmpl_sgx.rsa import RsaPrivateKey
 
@@ -119,17 +120,32 @@ class EnclaveApp:
     def load(
         cls,
         image: str | Path,
-        key: RsaPrivateKey,
+        key: RsaPrivateKey | None = None,
         backend: str | Enclave = "auto",
         params: ImageParams | None = None,
         *,
         isvprodid: int = 0,
         isvsvn: int = 0,
+        manifest: str | Path | None = None,
     ) -> EnclaveApp:
         """Lay out, measure, sign and load the image at `image` on `backend` (a backend name
-        for Enclave.open, or an Enclave not yet created)."""
-        layout = layout_from_file(image, params if params is not None else ImageParams())
-        sigstruct = sign(layout, key, isvprodid=isvprodid, isvsvn=isvsvn)
+        for Enclave.open, or an Enclave not yet created).
+
+        With `manifest` (written by `vmpl-sgx sign`) the layout and SIGSTRUCT come from it
+        instead of `params` and `key`, and an image other than the one signed is refused
+        (vmpl_sgx.manifest.ImageMismatchError)."""
+        if manifest is not None:
+            if key is not None or params is not None or isvprodid or isvsvn:
+                raise ManifestError(
+                    "a manifest fixes the layout, key and ISV fields: pass no key, params, "
+                    "isvprodid or isvsvn with it (sign again to change them)"
+                )
+            layout, sigstruct, _ = signed_layout(manifest, image)
+        elif key is None:
+            raise ManifestError("EnclaveApp.load needs a signing key or a manifest")
+        else:
+            layout = layout_from_file(image, params if params is not None else ImageParams())
+            sigstruct = sign(layout, key, isvprodid=isvprodid, isvsvn=isvsvn)
         enclave = Enclave.open(backend) if isinstance(backend, str) else backend
         try:
             load(enclave, layout, sigstruct)

@@ -11,10 +11,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Sequence, TextIO
+from typing import Any, Callable, Dict, Sequence, TextIO, Tuple
 
 from vmpl_sgx import __version__, build
-from vmpl_sgx._abi import Attr
+from vmpl_sgx._abi import Attr, EnclaveStatus
+from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.arguments import OneLineParser, unsigned
 from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
 from vmpl_sgx.edl import command as edl_command
@@ -26,9 +27,19 @@ from vmpl_sgx.errors import (
     VmplSgxError,
 )
 from vmpl_sgx.identity import EnclaveIdentity
+from vmpl_sgx.image import ImageError, layout_from_file
+from vmpl_sgx.image_options import (
+    OPTIONS_HELP,
+    add_layout_options,
+    is_elf,
+    layout_options_given,
+    manifest_for,
+    params_from,
+)
 from vmpl_sgx.info import BackendInfo
 from vmpl_sgx.layout import Layout, load, mrenclave, sign
 from vmpl_sgx.layout_file import FORMAT_HELP, LayoutFileError, layout_from_argument
+from vmpl_sgx.manifest import sign_image, signed_layout
 from vmpl_sgx.pem import KeyFormatError
 from vmpl_sgx.rsa import MODULUS_BYTES, KeyExponentError, KeySizeError, RsaPrivateKey
 from vmpl_sgx.samples import demo as samples_demo
@@ -170,8 +181,28 @@ def cmd_info(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _image_layout(args: argparse.Namespace, out: Output) -> Tuple[Layout, bytes | None]:
+    """The layout of LAYOUT (a JSON layout, "sample" or an ELF image) and, when a manifest
+    describes the image, the SIGSTRUCT signed for it."""
+    if not is_elf(args.layout):
+        if layout_options_given(args) or getattr(args, "manifest", None):
+            raise UsageError("layout options and --manifest apply to ELF images only")
+        return _layout(args.layout), None
+    manifest, refusal = manifest_for(args, args.layout)
+    if refusal:
+        raise UsageError(refusal)
+    if manifest is not None:
+        layout, sigstruct, _ = signed_layout(manifest, args.layout)
+        out.field("manifest", "manifest", str(manifest))
+        return layout, sigstruct
+    try:
+        return layout_from_file(args.layout, params_from(args)), None
+    except ImageError as error:
+        raise UsageError(f"{args.layout}: {error}") from None
+
+
 def cmd_measure(args: argparse.Namespace, out: Output) -> int:
-    layout = _layout(args.layout)
+    layout, _ = _image_layout(args, out)
     out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
     out.field("size", "size", layout.size, f"0x{layout.size:x}")
     out.field("pages", "pages", layout.page_count)
@@ -194,7 +225,11 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_sign(args: argparse.Namespace, out: Output) -> int:
-    layout = _layout(args.layout)
+    if is_elf(args.layout):
+        return _sign_image(args, out)
+    if args.output is None:
+        raise UsageError("-o/--output is needed for a JSON layout")
+    layout, _ = _image_layout(args, out)
     key = _key(args.key)
     sigstruct = sign(layout, key, isvprodid=args.isvprodid, isvsvn=args.isvsvn)
     Path(args.output).write_bytes(sigstruct)
@@ -202,6 +237,72 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> int:
     out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
     out.field("mrsigner", "MRSIGNER", _hex(_signer(key)))
     return EXIT_OK
+
+
+def _sign_image(args: argparse.Namespace, out: Output) -> int:
+    """sign ENCLAVE.elf: the SIGSTRUCT and the manifest that reproduces its layout."""
+    key = _key(args.key)
+    try:
+        params_from(args).check()
+    except ImageError as error:
+        raise UsageError(f"{args.layout}: {error}") from None
+    manifest, sigstruct_path, manifest_path = sign_image(
+        args.layout,
+        key,
+        params_from(args),
+        isvprodid=args.isvprodid,
+        isvsvn=args.isvsvn,
+        sigstruct_path=args.output,
+        manifest_path=args.manifest,
+    )
+    out.field("sigstruct", "SIGSTRUCT", str(sigstruct_path))
+    out.field("manifest", "manifest", str(manifest_path))
+    out.field("mrenclave", "MRENCLAVE", manifest.mrenclave)
+    out.field("mrsigner", "MRSIGNER", manifest.mrsigner)
+    out.field("debug", "DEBUG", manifest.debug, "yes (development)" if manifest.debug else "no")
+    return EXIT_OK
+
+
+def _run_input(args: argparse.Namespace) -> bytes:
+    if args.input_hex is not None:
+        try:
+            return bytes.fromhex(args.input_hex)
+        except ValueError:
+            raise UsageError(f"--input-hex {args.input_hex!r} is not hex") from None
+    if args.input_file is not None:
+        try:
+            return Path(args.input_file).read_bytes()
+        except OSError as error:
+            raise UsageError(f"--input-file {args.input_file}: {error.strerror}") from None
+    return (args.input or "").encode()
+
+
+def cmd_run(args: argparse.Namespace, out: Output) -> int:
+    """run ENCLAVE.elf: load it as its manifest (or the options) says and run one ecall."""
+    if not is_elf(args.layout):
+        raise UsageError(f"{args.layout} is not an ELF enclave image")
+    data = _run_input(args)
+    layout, sigstruct = _image_layout(args, out)
+    key = _key(args.key) if args.key else None
+    if sigstruct is not None and key is not None:
+        raise UsageError("the manifest's SIGSTRUCT signs the enclave: give no --key with it")
+    with Enclave.open(args.backend, args.device) as enclave:
+        if sigstruct is None:
+            if key is None:
+                out.note("no manifest: signing with a throwaway RSA-3072 key ...")
+                key = RsaPrivateKey.generate()
+            sigstruct = sign(layout, key)
+        out.field("backend", "backend", enclave.backend_name)
+        out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
+        load(enclave, layout, sigstruct)
+        _show_identity(out, enclave.identity)
+        app = EnclaveApp(enclave, layout)
+        status, output = app.call(args.ecall, data)
+    known = {int(member): member.name for member in EnclaveStatus}
+    name = known.get(status, str(status))
+    out.field("status", "status", name)
+    out.field("output", "output", output.hex(), output.hex() or "(none)")
+    return EXIT_OK if status == EnclaveStatus.OK else EXIT_FAILURE
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
@@ -292,7 +393,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     backend.add_argument("--device", default=DEVICE_PATH, help="device path (%(default)s)")
     layout = argparse.ArgumentParser(add_help=False)
-    layout.add_argument("layout", metavar="LAYOUT", help='"sample" or a JSON layout file')
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -304,26 +404,54 @@ def _parser() -> argparse.ArgumentParser:
             help=text,
             description=text,
             parents=[common, *parents],  # type: ignore[list-item]  # any ArgumentParser works
-            epilog=(FORMAT_HELP if layout in parents else "") + "\n" + EXIT_HELP,
+            epilog=(FORMAT_HELP + "\n" + OPTIONS_HELP if layout in parents else "")
+            + "\n"
+            + EXIT_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(run=run)
         return sub
 
     add("info", cmd_info, "show the backend, versions, transport, capabilities and limits", backend)
-    add("measure", cmd_measure, "print the MRENCLAVE of a layout", layout)
+    layout.add_argument(
+        "layout", metavar="LAYOUT", help='an ENCLAVE.elf image, "sample" or a JSON layout file'
+    )
+    measure = add("measure", cmd_measure, "print the MRENCLAVE of an image or layout", layout)
+    add_layout_options(measure)
+    measure.add_argument("--manifest", help="lay out as this manifest says (and check the image)")
     keygen = add("keygen", cmd_keygen, "write a new RSA-3072 (e=3) signing key as PEM")
     keygen.add_argument("output", metavar="KEY", help="where to write the key (mode 0600)")
     keygen.add_argument("--force", action="store_true", help="replace an existing file")
-    signer = add("sign", cmd_sign, "write the SIGSTRUCT of a layout", layout)
+    signer = add(
+        "sign", cmd_sign, "write the SIGSTRUCT (and, for an image, the manifest)", layout
+    )
     signer.add_argument("--key", required=True, help="PEM private key (RSA-3072, e=3)")
-    signer.add_argument("-o", "--output", required=True, help="where to write the SIGSTRUCT")
+    signer.add_argument(
+        "-o", "--output", help="where to write the SIGSTRUCT (default: ENCLAVE.elf.sigstruct)"
+    )
+    signer.add_argument(
+        "--manifest", help="where to write the manifest (default: ENCLAVE.elf.manifest.json)"
+    )
+    add_layout_options(signer)
     signer.add_argument(
         "--isvprodid", type=unsigned(16), default=0, help="product id, 0 to 0xffff (0)"
     )
     signer.add_argument(
         "--isvsvn", type=unsigned(16), default=0, help="security version, 0 to 0xffff (0)"
     )
+    runner = add(
+        "run", cmd_run, "load an ENCLAVE.elf as its manifest says and run one ecall", backend
+    )
+    runner.add_argument("layout", metavar="ENCLAVE.elf", help="the enclave image")
+    runner.add_argument("--manifest", help="default: ENCLAVE.elf.manifest.json if present")
+    runner.add_argument("--key", help="without a manifest: PEM signing key (default: throwaway)")
+    runner.add_argument("--ecall", type=unsigned(32), default=0, help="ecall number (0)")
+    given = runner.add_mutually_exclusive_group()
+    given.add_argument("--input", help="the ecall's input as text")
+    given.add_argument("--input-hex", help="the ecall's input as hex")
+    given.add_argument("--input-file", help="the ecall's input from a file")
+    add_layout_options(runner)
+    runner.epilog = OPTIONS_HELP + "\n" + EXIT_HELP
     demo = add(
         "demo", cmd_demo, "create, load, initialize and try to run an enclave", backend
     )

@@ -258,15 +258,19 @@ class EdlApp:
     def load(
         cls: Type[AppT],
         image: str | Path,
-        key: RsaPrivateKey,
+        key: RsaPrivateKey | None = None,
         backend: str | Enclave = "auto",
         params: ImageParams | None = None,
         *,
         isvprodid: int = 0,
         isvsvn: int = 0,
+        manifest: str | Path | None = None,
     ) -> AppT:
-        """EnclaveApp.load, with this interface on top."""
-        app = EnclaveApp.load(image, key, backend, params, isvprodid=isvprodid, isvsvn=isvsvn)
+        """EnclaveApp.load (with a key, or with the manifest `vmpl-sgx sign` wrote), with this
+        interface on top."""
+        app = EnclaveApp.load(
+            image, key, backend, params, isvprodid=isvprodid, isvsvn=isvsvn, manifest=manifest
+        )
         return cls(app)
 
     def register_ocall(self, name: str, handler: Callable[..., Any]) -> None:
