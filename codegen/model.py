@@ -153,6 +153,8 @@ class Group:
     ioctls: tuple[Ioctl, ...]
     magic: int | None
     reserved_ioctls: tuple[ReservedIoctl, ...]
+    also_in: tuple[str, ...] = ()
+    """Other scopes whose header renders this group too."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class Model:
     structs_by_name: dict[str, Struct] = field(default_factory=dict)
 
     def scope(self, scope: str) -> tuple[Group, ...]:
-        return tuple(g for g in self.groups if g.scope == scope)
+        return tuple(g for g in self.groups if scope in (g.scope, *g.also_in))
 
     @property
     def structs(self) -> tuple[Struct, ...]:
@@ -383,6 +385,7 @@ def build(spec: dict[str, Any]) -> Model:
                 ioctls=tuple(ioctls),
                 magic=magic,
                 reserved_ioctls=reserved_nrs,
+                also_in=tuple(raw_group.get("also-in", ())),
             )
         )
     model = Model(spec["name"], spec["doc"], spec["api-version"], tuple(groups), dict(known))

@@ -931,21 +931,6 @@ ENCLAVE_THREAD_DATA_SIZE: Final = 64
 """Size of struct vmpl_sgx_enclave_thread_data, found at SECS.base + TCS.ofsbase."""
 
 
-class EnclaveStatus(enum.IntEnum):
-    """Status values the runtime returns from an ecall and that ocalls return."""
-
-    OK = 0
-    """Success."""
-    UNKNOWN_CALL = 1
-    """No ecall (or ocall handler) has this number."""
-    OUTPUT_TOO_SMALL = 2
-    """The result does not fit the output buffer."""
-    BAD_INPUT = 3
-    """The input is malformed for this call."""
-    OCALL_FAILED = 4
-    """The host could not serve the ocall."""
-
-
 class EnclaveFrame(ctypes.Structure):
     """What the SEH passes to the enclave entry point; lives outside the enclave."""
 
@@ -1006,6 +991,23 @@ class EnclaveThreadData(ctypes.Structure):
     """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
+
+# ---- Enclave ABI values host code needs: the statuses and the ocall answer header. A normal exit's retval is one of the statuses; the ERESUME input that answers an ocall starts with struct vmpl_sgx_enclave_ocall_answer. Both headers carry them (the uapi header for host C clients, the enclave header for enclave code).
+
+
+class EnclaveStatus(enum.IntEnum):
+    """Status values the runtime returns from an ecall and that ocalls return."""
+
+    OK = 0
+    """Success."""
+    UNKNOWN_CALL = 1
+    """No ecall (or ocall handler) has this number."""
+    OUTPUT_TOO_SMALL = 2
+    """The result does not fit the output buffer."""
+    BAD_INPUT = 3
+    """The input is malformed for this call."""
+    OCALL_FAILED = 4
+    """The host could not serve the ocall."""
 
 
 class EnclaveOcallAnswer(ctypes.Structure):

@@ -129,3 +129,19 @@ def test_sgx_compatible_ioctls_equal_linux(tmp_path: Path) -> None:
         + 'int main(void)\n{\n\tputs("ok");\n\treturn 0;\n}\n'
     )
     assert compile_and_run(tmp_path, source) == "ok\n"
+
+
+def test_uapi_header_alone_gives_host_clients_the_enclave_statuses(tmp_path: Path) -> None:
+    names = [f"VMPL_SGX_ENCLAVE_STATUS_{status.name}" for status in _abi.EnclaveStatus]
+    lines = [
+        "#include <stdio.h>",
+        "#include <linux/vmpl_sgx.h>",
+        "int main(void)\n{",
+        '\tprintf("answer %zu\\n", sizeof(struct vmpl_sgx_enclave_ocall_answer));',
+        *(f'\tprintf("{name} %d\\n", {name});' for name in names),
+        "\treturn 0;\n}",
+    ]
+    out = compile_and_run(tmp_path, "\n".join(lines) + "\n").splitlines()
+    expected = [f"answer {ctypes.sizeof(_abi.EnclaveOcallAnswer)}"]
+    expected += [f"{name} {int(status)}" for name, status in zip(names, _abi.EnclaveStatus)]
+    assert out == expected

@@ -436,4 +436,36 @@ struct vmpl_sgx_sigstruct {
 	__u8 q2[384];
 };
 
+/* ---- Enclave ABI values host code needs: the statuses and the ocall answer header. ---- */
+
+/* In both the uapi and the enclave header; whichever comes first defines it. */
+#ifndef VMPL_SGX_ENCLAVE_HOST_SHARED
+#define VMPL_SGX_ENCLAVE_HOST_SHARED
+
+/*
+ * VMPL_SGX_ENCLAVE_STATUS_* - Status values the runtime returns from an ecall and that ocalls return.
+ * @VMPL_SGX_ENCLAVE_STATUS_OK: Success.
+ * @VMPL_SGX_ENCLAVE_STATUS_UNKNOWN_CALL: No ecall (or ocall handler) has this number.
+ * @VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL: The result does not fit the output buffer.
+ * @VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT: The input is malformed for this call.
+ * @VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED: The host could not serve the ocall.
+ */
+#define VMPL_SGX_ENCLAVE_STATUS_OK 0
+#define VMPL_SGX_ENCLAVE_STATUS_UNKNOWN_CALL 1
+#define VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL 2
+#define VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT 3
+#define VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED 4
+
+/**
+ * struct vmpl_sgx_enclave_ocall_answer - Header of the ERESUME input that answers an ocall; the answer bytes follow it.
+ * @status: VMPL_SGX_ENCLAVE_STATUS_* of the host's service; the bytes count only with OK.
+ * @reserved: Zero; an answer with it set reaches the enclave as OCALL_FAILED.
+ */
+struct vmpl_sgx_enclave_ocall_answer {
+	__u32 status;
+	__u32 reserved;
+};
+
+#endif /* VMPL_SGX_ENCLAVE_HOST_SHARED */
+
 #endif /* _UAPI_LINUX_VMPL_SGX_H */

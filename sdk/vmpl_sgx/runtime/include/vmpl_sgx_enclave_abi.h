@@ -35,20 +35,6 @@
  */
 #define VMPL_SGX_ENCLAVE_THREAD_DATA_SIZE 64
 
-/*
- * VMPL_SGX_ENCLAVE_STATUS_* - Status values the runtime returns from an ecall and that ocalls return.
- * @VMPL_SGX_ENCLAVE_STATUS_OK: Success.
- * @VMPL_SGX_ENCLAVE_STATUS_UNKNOWN_CALL: No ecall (or ocall handler) has this number.
- * @VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL: The result does not fit the output buffer.
- * @VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT: The input is malformed for this call.
- * @VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED: The host could not serve the ocall.
- */
-#define VMPL_SGX_ENCLAVE_STATUS_OK 0
-#define VMPL_SGX_ENCLAVE_STATUS_UNKNOWN_CALL 1
-#define VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL 2
-#define VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT 3
-#define VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED 4
-
 /**
  * struct vmpl_sgx_enclave_frame - What the SEH passes to the enclave entry point; lives outside the enclave.
  * @tcs: Linear address of the TCS entered.
@@ -101,6 +87,32 @@ struct vmpl_sgx_enclave_thread_data {
 	uint64_t reserved[2];
 };
 
+/* ---- Enclave ABI values host code needs: the statuses and the ocall answer header. ---- */
+/*
+ * A normal exit's retval is one of the statuses; the ERESUME input that
+ * answers an ocall starts with struct vmpl_sgx_enclave_ocall_answer. Both
+ * headers carry them (the uapi header for host C clients, the enclave header
+ * for enclave code).
+ */
+
+/* In both the uapi and the enclave header; whichever comes first defines it. */
+#ifndef VMPL_SGX_ENCLAVE_HOST_SHARED
+#define VMPL_SGX_ENCLAVE_HOST_SHARED
+
+/*
+ * VMPL_SGX_ENCLAVE_STATUS_* - Status values the runtime returns from an ecall and that ocalls return.
+ * @VMPL_SGX_ENCLAVE_STATUS_OK: Success.
+ * @VMPL_SGX_ENCLAVE_STATUS_UNKNOWN_CALL: No ecall (or ocall handler) has this number.
+ * @VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL: The result does not fit the output buffer.
+ * @VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT: The input is malformed for this call.
+ * @VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED: The host could not serve the ocall.
+ */
+#define VMPL_SGX_ENCLAVE_STATUS_OK 0
+#define VMPL_SGX_ENCLAVE_STATUS_UNKNOWN_CALL 1
+#define VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL 2
+#define VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT 3
+#define VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED 4
+
 /**
  * struct vmpl_sgx_enclave_ocall_answer - Header of the ERESUME input that answers an ocall; the answer bytes follow it.
  * @status: VMPL_SGX_ENCLAVE_STATUS_* of the host's service; the bytes count only with OK.
@@ -110,6 +122,8 @@ struct vmpl_sgx_enclave_ocall_answer {
 	uint32_t status;
 	uint32_t reserved;
 };
+
+#endif /* VMPL_SGX_ENCLAVE_HOST_SHARED */
 
 /* ---- SGX local attestation and keys (EREPORT, EGETKEY). ---- */
 /*
