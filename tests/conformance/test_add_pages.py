@@ -10,7 +10,7 @@ from tests.conformance import raw
 from tests.conformance.conftest import load_regions
 from tests.conformance.memory import READ
 from vmpl_sgx import _abi
-from vmpl_sgx._abi import PAGE_SIZE, EnclaveAddPages, PageType, SecinfoFlag, Secs
+from vmpl_sgx._abi import PAGE_SIZE, EnclaveAddPages, PageType, Secinfo, SecinfoFlag, Secs
 from vmpl_sgx.backend import Backend
 from vmpl_sgx.layout import Layout, build_secs, tcs_page
 
@@ -329,3 +329,13 @@ def test_count_write_back_fault_overrides_an_earlier_error(
     place = keep.map(bytes(arg), prot=READ)
     number = raw.errno_of(lambda: created.ioctl(_abi.IOC_ENCLAVE_ADD_PAGES, place.address))
     assert number == errno.EFAULT
+
+
+def test_unaligned_secinfo_address_is_accepted(created: Backend, keep: raw.Keep) -> None:
+    info = keep.map(pages=1)
+    info.write(12, bytes(Secinfo(flags=raw.REG_RW)))
+    source = keep.map(bytes(PAGE_SIZE))
+    added = raw.add_pages_raw(
+        created, src=source.address, offset=0x3000, length=PAGE_SIZE, secinfo=info.address + 12
+    )
+    assert added == (0, PAGE_SIZE)

@@ -147,3 +147,11 @@ def test_enclavehash_is_what_einit_compares(
 ) -> None:
     other_hash = changed(sigstruct, ENCLAVEHASH, bytes(32))
     assert init_errno(loaded, keep, other_hash) == errno.EPERM
+
+
+def test_unaligned_sigstruct_address_is_accepted(
+    loaded: Backend, keep: raw.Keep, sigstruct: bytes
+) -> None:
+    pages = keep.map(pages=2)
+    pages.write(PAGE_SIZE - 8, sigstruct)  # straddles a page boundary, 8-byte misaligned
+    raw.init_at(loaded, pages.address + PAGE_SIZE - 8)

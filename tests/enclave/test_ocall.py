@@ -125,6 +125,16 @@ def test_raw_ocall_exit_and_resume(load_app: LoadApp) -> None:
     assert done.retval == EnclaveStatus.OCALL_FAILED
 
 
+def test_eresume_ignores_call_id(load_app: LoadApp) -> None:
+    app = load_app("ocall")
+    tcs = app.enclave.tcs_address(app.tcs_offsets[0])
+    first = app.enclave.run(tcs, OCALL_RELAY, b"ping", 4096)
+    assert first.exit_kind == Exit.OCALL
+    answer = encode_answer(0, b"pong")
+    done = app.enclave.run(tcs, 0xDEAD, answer, 4096, function=Enclu.ERESUME)
+    assert (done.exit_kind, done.retval, done.output) == (Exit.NORMAL, 0, b"pong")
+
+
 def test_answer_encoding() -> None:
     assert decode_answer(encode_answer(0, b"abc")) == (0, b"abc")
     assert decode_answer(b"\x00" * 7) == (EnclaveStatus.OCALL_FAILED, b"")

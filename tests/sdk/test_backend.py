@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import logging
 import os
 import termios
@@ -117,3 +118,12 @@ def test_argument_types() -> None:
 def test_ioctl_names() -> None:
     assert ioctl_name(_abi.IOC_ENCLAVE_ADD_PAGES) == "ENCLAVE_ADD_PAGES"
     assert ioctl_name(0x1234) is None
+
+
+def test_device_file_is_close_on_exec() -> None:
+    # An inherited enclave file would keep its enclave alive in an exec'd program.
+    opened = DeviceBackend(os.devnull)
+    try:
+        assert fcntl.fcntl(opened.fileno(), fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+    finally:
+        opened.close()

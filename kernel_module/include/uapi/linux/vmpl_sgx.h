@@ -84,7 +84,7 @@
 
 /**
  * struct vmpl_sgx_enclave_create - Argument of ENCLAVE_CREATE (same layout as Linux's struct sgx_enclave_create).
- * @src: User address of a page-aligned 4096-byte SECS.
+ * @src: User address of a 4096-byte SECS; any alignment (it is copied).
  */
 struct vmpl_sgx_enclave_create {
 	__u64 src;
@@ -92,10 +92,10 @@ struct vmpl_sgx_enclave_create {
 
 /**
  * struct vmpl_sgx_enclave_add_pages - Argument of ENCLAVE_ADD_PAGES (same layout as Linux's struct sgx_enclave_add_pages).
- * @src: User address of the page-aligned source data.
+ * @src: User address of the source data; must be page-aligned.
  * @offset: Page-aligned offset of the first page inside the enclave.
  * @length: Bytes to add; non-zero and a multiple of the page size.
- * @secinfo: User address of a 64-byte SECINFO applied to every page.
+ * @secinfo: User address of a 64-byte SECINFO applied to every page; any alignment.
  * @flags: VMPL_SGX_PAGE_* flags.
  * @count: Out, written on success and on error - bytes added.
  */
@@ -110,7 +110,7 @@ struct vmpl_sgx_enclave_add_pages {
 
 /**
  * struct vmpl_sgx_enclave_init - Argument of ENCLAVE_INIT (same layout as Linux's struct sgx_enclave_init).
- * @sigstruct: User address of a 1808-byte SIGSTRUCT.
+ * @sigstruct: User address of a 1808-byte SIGSTRUCT; any alignment.
  */
 struct vmpl_sgx_enclave_init {
 	__u64 sigstruct;
@@ -154,10 +154,10 @@ struct vmpl_sgx_info {
  * @exception_vector: Out, on an exception exit.
  * @exception_error_code: Out, on an exception exit.
  * @exception_addr: Out, faulting enclave address on an exception exit.
- * @call_id: In the ecall number (EENTER); out the ocall number (ocall exit).
+ * @call_id: In the ecall number (EENTER; ignored by ERESUME); out the ocall number (ocall exit).
  * @exit_kind: Out, a VMPL_SGX_EXIT_* value.
- * @input: User address of the input bytes (ecall argument or ocall answer).
- * @output: User address of the output buffer.
+ * @input: User address of the input bytes (ecall argument or ocall answer); may be NULL when input_len is 0.
+ * @output: User address of the output buffer; may be NULL when output_capacity is 0.
  * @input_len: Input bytes; at most GET_INFO.max_run_buffer.
  * @output_capacity: Output buffer size; at most GET_INFO.max_run_buffer.
  * @output_len: Out, bytes written to the output buffer.
