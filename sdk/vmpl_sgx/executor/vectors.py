@@ -6,6 +6,7 @@ import signal
 from typing import NamedTuple
 
 from vmpl_sgx.executor.messages import Crash
+from vmpl_sgx.executor.syscall_filter import SYSCALL_INSN_LENGTH
 
 VECTOR_DE = 0
 """#DE, divide error."""
@@ -24,6 +25,7 @@ _SIGNAL_VECTORS = {
     int(signal.SIGILL): VECTOR_UD,
     int(signal.SIGFPE): VECTOR_DE,
     int(signal.SIGTRAP): VECTOR_BP,
+    int(signal.SIGSYS): VECTOR_UD,  # a system call from enclave code (syscall_filter.py)
 }
 FAULT_SIGNALS = tuple(_SIGNAL_VECTORS)
 """The signals a fault in enclave code raises; the worker catches each of them."""
@@ -48,6 +50,9 @@ def from_crash(crash: Crash) -> ExceptionExit:
     page fault (0 too), the instruction of #UD and #DE; where it is 0 for other vectors (#GP,
     #BP) the instruction pointer stands in.
     """
+    if crash.signo == signal.SIGSYS:
+        # si_call_addr (and RIP) follow the two-byte SYSCALL, SYSENTER or INT 0x80.
+        return ExceptionExit(VECTOR_UD, 0, (crash.address or crash.rip) - SYSCALL_INSN_LENGTH)
     if (crash.code > 0 or crash.code == _SI_KERNEL) and crash.trapno in _KERNEL_VECTORS:
         vector = crash.trapno
     else:

@@ -7,7 +7,8 @@ SECS.base with each page's permissions, then serves the executor's messages one 
 over the channel (see channel.py): ENTER calls the enclave's entry point on this
 process's main thread; an ocall from enclave code becomes an OCALL message and the
 call waits for the ANSWER; a fault is reported by the crash handler, which ends the
-process. Enclave memory lives in the shared file, so it outlives the process.
+process. A seccomp filter (syscall_filter.py) turns system calls made by enclave code into
+faults. Enclave memory lives in the shared file, so it outlives the process.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from typing import Sequence
 
 from vmpl_sgx._abi import PAGE_SIZE, EnclaveFrame, EnclaveStatus
-from vmpl_sgx.executor import crash_handler, libc
+from vmpl_sgx.executor import crash_handler, libc, syscall_filter
 from vmpl_sgx.executor.channel import TO_EXECUTOR, TO_WORKER, Channel
 from vmpl_sgx.executor.messages import (
     Answer,
@@ -205,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise OSError(22, "base and size must be page-aligned")
         map_enclave(setup, memory_fd)
         crash_handler.install(lambda report: channel.post(report, TO_EXECUTOR))
+        # Last: from here on a system call made by enclave code faults (#UD), as in SGX.
+        syscall_filter.install(setup.base, setup.size)
     except OSError as error:
         sock.sendall(encode(SetupFailed(error.errno or 0, str(error))))
         return 1

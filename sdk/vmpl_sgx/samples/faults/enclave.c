@@ -15,6 +15,9 @@
  *                          the thread index, or BAD_INPUT if the peer never came
  * ecall 8 thread_index():  this TCS's thread index (u64)
  * ecall 9 system_call():   exit(3) through a system call, which SGX forbids -> #UD (6)
+ * ecall 10 int80():        exit(3) through int 0x80, the 32-bit system call   -> #UD (6)
+ * ecall 11 sysenter():     sysenter                                          -> #UD (6)
+ * ecall 12 many_calls():   getpid() a thousand times; the first one faults   -> #UD (6)
  */
 #include "vmpl_sgx_enclave.h"
 
@@ -118,6 +121,30 @@ static uint64_t ecall_system_call(struct vmpl_sgx_call *call)
 	return 0;
 }
 
+static uint64_t ecall_int80(struct vmpl_sgx_call *call)
+{
+	(void)call;
+	__asm__ volatile("mov $1, %%eax\n\tmov $3, %%ebx\n\tint $0x80" ::: "rax", "rbx", "memory");
+	return 0;
+}
+
+static uint64_t ecall_sysenter(struct vmpl_sgx_call *call)
+{
+	(void)call;
+	__asm__ volatile("mov $1, %%eax\n\tmov $3, %%ebx\n\tsysenter" ::: "rax", "rbx", "rcx",
+			 "rdx", "memory");
+	return 0;
+}
+
+static uint64_t ecall_many_calls(struct vmpl_sgx_call *call)
+{
+	uint64_t i, pid = 0;
+
+	for (i = 0; i < 1000; i++)
+		__asm__ volatile("mov $39, %%eax\n\tsyscall" : "=a"(pid) : : "rcx", "r11", "memory");
+	return vmpl_sgx_output(call, &pid, sizeof(pid));
+}
+
 VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(0, ecall_count)
 	VMPL_SGX_ECALL(1, ecall_null_read)
@@ -129,4 +156,7 @@ VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(7, ecall_rendezvous)
 	VMPL_SGX_ECALL(8, ecall_thread_index)
 	VMPL_SGX_ECALL(9, ecall_system_call)
+	VMPL_SGX_ECALL(10, ecall_int80)
+	VMPL_SGX_ECALL(11, ecall_sysenter)
+	VMPL_SGX_ECALL(12, ecall_many_calls)
 )
