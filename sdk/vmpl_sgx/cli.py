@@ -294,7 +294,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             sigstruct = sign(layout, key)
         out.field("backend", "backend", enclave.backend_name)
         out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
-        load(enclave, layout, sigstruct)
+        _load(out, enclave, layout, sigstruct)
         _show_identity(out, enclave.identity)
         app = EnclaveApp(enclave, layout)
         status, output = app.call(args.ecall, data)
@@ -319,12 +319,7 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
         out.field("transport", "transport", info.transport_name)
         out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
         out.field("mrsigner", "MRSIGNER", _hex(_signer(key)))
-        progress = ProgressLine(sys.stderr, "loading") if _show_progress(out) else None
-        try:
-            load(enclave, layout, sigstruct, progress=progress)
-        finally:
-            if progress is not None:
-                progress.close()
+        _load(out, enclave, layout, sigstruct)
         out.field("pages", "pages loaded", layout.page_count)
         out.field("state", "state", enclave.state.value)
         _show_identity(out, enclave.identity)
@@ -333,8 +328,20 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _load(out: Output, enclave: Enclave, layout: Layout, sigstruct: bytes) -> None:
+    """load(), with a progress bar on a terminal once it has taken a second."""
+    progress = ProgressLine(sys.stderr, "loading") if _show_progress(out) else None
+    try:
+        load(enclave, layout, sigstruct, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 def _show_identity(out: Output, identity: EnclaveIdentity) -> None:
-    """The identity EINIT gave the enclave (MRENCLAVE and MRSIGNER are shown before loading)."""
+    """The identity EINIT gave the enclave (MRENCLAVE is shown before loading)."""
+    if "mrsigner" not in out.data:
+        out.field("mrsigner", "MRSIGNER", _hex(identity.mrsigner))
     names = [flag.name for flag in Attr if flag.name and identity.attributes & flag]
     attributes = f"0x{identity.attributes:x} ({', '.join(names)})"
     out.field("attributes", "attributes", identity.attributes, attributes)

@@ -39,6 +39,7 @@ from vmpl_sgx.errors import (
     GET_INFO,
     INIT,
     RUN,
+    BadValueError,
     CallInterruptedError,
     EnclaveStateError,
     InvalidArgumentError,
@@ -141,7 +142,7 @@ class Enclave:
         """ENCLAVE_CREATE from a 4096-byte SECS."""
         raw = bytes(secs)
         if len(raw) != SECS_SIZE:
-            raise ValueError(f"a SECS is {SECS_SIZE} bytes, not {len(raw)}")
+            raise BadValueError(f"a SECS is {SECS_SIZE} bytes, not {len(raw)}")
         with PinnedBuffer.holding(raw) as page:
             self._ioctl(_abi.IOC_ENCLAVE_CREATE, bytearray(EnclaveCreate(src=page.address)), CREATE)
         parsed = Secs.from_buffer_copy(raw)
@@ -243,7 +244,7 @@ class Enclave:
         """ENCLAVE_INIT with a 1808-byte SIGSTRUCT. A rejected one leaves the enclave as it was."""
         raw = bytes(sigstruct)
         if len(raw) != SIGSTRUCT_SIZE:
-            raise ValueError(f"a SIGSTRUCT is {SIGSTRUCT_SIZE} bytes, not {len(raw)}")
+            raise BadValueError(f"a SIGSTRUCT is {SIGSTRUCT_SIZE} bytes, not {len(raw)}")
         held = ctypes.create_string_buffer(raw, SIGSTRUCT_SIZE)
         arg = EnclaveInit(sigstruct=ctypes.addressof(held))
         self._ioctl(_abi.IOC_ENCLAVE_INIT, bytearray(arg), INIT)

@@ -63,6 +63,10 @@ class SdkError(VmplSgxError):
         self.count = None
 
 
+class BadValueError(SdkError, ValueError):
+    """A value handed to the SDK has the wrong size or range; the message says which."""
+
+
 class InvalidArgumentError(VmplSgxError):
     """EINVAL: an argument breaks a rule, or the enclave is in the wrong state."""
 

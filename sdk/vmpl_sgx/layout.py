@@ -22,6 +22,7 @@ from vmpl_sgx._abi import (
     Tcs,
 )
 from vmpl_sgx.enclave import Enclave, Progress
+from vmpl_sgx.errors import SdkError
 from vmpl_sgx.measure import Measurement
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.sigstruct import SigstructParams, create_sigstruct
@@ -33,13 +34,16 @@ SECINFO_REG = int(PageType.REG) << 8
 R, W, X = int(SecinfoFlag.R), int(SecinfoFlag.W), int(SecinfoFlag.X)
 
 
+class LayoutError(SdkError, ValueError):
+    """A layout, region or permission string breaks a rule; the message says which."""
+
 def reg_flags(permissions: str) -> int:
     """SECINFO flags of a regular page with permissions like 'r', 'rw' or 'rx'."""
     bits = {"r": R, "w": W, "x": X}
     flags = SECINFO_REG
     for letter in permissions.lower():
         if letter not in bits:
-            raise ValueError(f"permission {letter!r} is none of r, w, x")
+            raise LayoutError(f"permission {letter!r} is none of r, w, x")
         flags |= bits[letter]
     return flags
 
@@ -50,7 +54,7 @@ def pad_to_pages(data: BytesLike, pages: int | None = None) -> bytes:
     if pages is None:
         pages = max(1, -(-len(raw) // PAGE_SIZE))
     if len(raw) > pages * PAGE_SIZE:
-        raise ValueError(f"{len(raw)} bytes do not fit {pages} pages")
+        raise LayoutError(f"{len(raw)} bytes do not fit {pages} pages")
     return raw.ljust(pages * PAGE_SIZE, b"\0")
 
 
@@ -126,19 +130,19 @@ class Layout:
     def validate(self) -> None:
         """Raise ValueError for what no load could accept: misaligned, overlapping, outside."""
         if self.size < 2 * PAGE_SIZE or self.size & (self.size - 1):
-            raise ValueError(f"size 0x{self.size:x} is not a power of two of at least 8 KiB")
+            raise LayoutError(f"size 0x{self.size:x} is not a power of two of at least 8 KiB")
         if self.base % self.size:
-            raise ValueError(f"base 0x{self.base:x} is not aligned to size 0x{self.size:x}")
+            raise LayoutError(f"base 0x{self.base:x} is not aligned to size 0x{self.size:x}")
         taken: list[Tuple[int, int, str]] = []
         for region in self.regions:
             label = region.name or f"region at 0x{region.offset:x}"
             if region.offset % PAGE_SIZE or not region.data or len(region.data) % PAGE_SIZE:
-                raise ValueError(f"{label}: offset and size must be whole pages")
+                raise LayoutError(f"{label}: offset and size must be whole pages")
             if region.end > self.size:
-                raise ValueError(f"{label} ends at 0x{region.end:x}, beyond 0x{self.size:x}")
+                raise LayoutError(f"{label} ends at 0x{region.end:x}, beyond 0x{self.size:x}")
             for start, end, other in taken:
                 if region.offset < end and start < region.end:
-                    raise ValueError(f"{label} overlaps {other}")
+                    raise LayoutError(f"{label} overlaps {other}")
             taken.append((region.offset, region.end, label))
 
     @property

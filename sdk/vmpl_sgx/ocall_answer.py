@@ -15,6 +15,7 @@ import struct
 from typing import Tuple, Union
 
 from vmpl_sgx._abi import EnclaveOcallAnswer, EnclaveStatus
+from vmpl_sgx.errors import BadValueError
 
 HEADER = struct.Struct("<II")
 HEADER_SIZE = HEADER.size
@@ -27,7 +28,7 @@ BytesLike = Union[bytes, bytearray, memoryview]
 def encode_answer(status: int, payload: BytesLike = b"") -> bytes:
     """The ERESUME input carrying `status` and, with OK, `payload`."""
     if not 0 <= status < 1 << 32:
-        raise ValueError(f"ocall status {status} does not fit in 32 bits")
+        raise BadValueError(f"ocall status {status} does not fit in 32 bits")
     return HEADER.pack(status, 0) + bytes(payload)
 
 

@@ -10,6 +10,7 @@ from vmpl_sgx import errors
 from vmpl_sgx.app import EcallError, EnclaveFaultError, OcallHandlerError, OcallRefusedError
 from vmpl_sgx.build import BuildError
 from vmpl_sgx.elf import ElfError
+from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.errors import (
     ADD_PAGES,
     CAUSES,
@@ -18,6 +19,7 @@ from vmpl_sgx.errors import (
     OPEN,
     RUN,
     BadAddressError,
+    BadValueError,
     BusyError,
     CallInterruptedError,
     ClosedError,
@@ -39,11 +41,13 @@ from vmpl_sgx.errors import (
     error_from_os,
 )
 from vmpl_sgx.image import ImageError
+from vmpl_sgx.layout import LayoutError, reg_flags
 from vmpl_sgx.layout_file import LayoutFileError
 from vmpl_sgx.measure import MeasurementError
 from vmpl_sgx.pem import KeyFormatError
 from vmpl_sgx.rsa import KeyExponentError, KeySizeError
 from vmpl_sgx.sigstruct import SigstructError
+from vmpl_sgx.simulator import Simulator
 
 
 @pytest.mark.parametrize(
@@ -162,6 +166,8 @@ def test_count_defaults_to_none() -> None:
         (LayoutFileError, ValueError),
         (MeasurementError, ValueError),
         (BuildError, RuntimeError),
+        (LayoutError, ValueError),
+        (BadValueError, ValueError),
         (EcallError, None),
         (EnclaveFaultError, None),
         (OcallHandlerError, None),
@@ -180,3 +186,10 @@ def test_sdk_error_carries_its_rule() -> None:
     error = ElfError("no PT_LOAD segment")
     assert str(error) == "no PT_LOAD segment"
     assert (error.errno_name, error.ioctl, error.constraint) == ("EINVAL", None, str(error))
+
+
+def test_wrong_sizes_and_permissions_are_typed() -> None:
+    with pytest.raises(BadValueError, match="a SECS is 4096 bytes, not 3"):
+        Enclave(Simulator().open()).create(b"abc")
+    with pytest.raises(LayoutError, match="permission 'q'"):
+        reg_flags("rq")
