@@ -1,6 +1,8 @@
 """What running enclave code natively costs: worker spawn, ecall and ocall round trips.
 
-Two levels are timed. "executor" drives the SEH model directly with guest pages in this
+Two levels are timed, each as the median of single round trips: an ecall is one EENTER to
+its return; an ocall, one ocall exit to the next (the answer's ERESUME and the enclave code
+up to its next ocall). "executor" drives the SEH model directly with guest pages in this
 process (what the loopback SEH does per RUN, minus the kernel); "app" goes through the SDK's
 EnclaveApp and the simulator (ioctl checks, user-memory copies, SEH request building), which
 is what an application on the simulator pays. Every figure is the median of several runs.
@@ -92,13 +94,19 @@ def measure(repeat: int) -> Dict[str, float]:
             app.ecall(FAULTS_COUNT)
             ecall_app = _median_seconds(lambda: app.ecall(FAULTS_COUNT), repeat)
 
+        # Each ocall round trip on its own: from one handler call to the next, which spans
+        # the handler's return, the ERESUME and the enclave's next ocall exit.
         records = struct.pack("<I", OCALLS_PER_ECALL)
         with load(ocall) as app:
-            app.register_ocall(OCALL_ID_GET_RECORD, lambda request: b"r")
-            app.ecall(OCALL_CHECKSUM, struct.pack("<I", 0))
-            none = _median_seconds(lambda: app.ecall(OCALL_CHECKSUM, struct.pack("<I", 0)), repeat)
-            many = _median_seconds(lambda: app.ecall(OCALL_CHECKSUM, records), max(5, repeat // 10))
-            ocall_app = (many - none) / OCALLS_PER_ECALL
+            stamps: List[int] = []
+            app.register_ocall(OCALL_ID_GET_RECORD, lambda request: _stamp(stamps, b"r"))
+            app.ecall(OCALL_CHECKSUM, records)
+            gaps: List[int] = []
+            for _ in range(max(3, repeat // OCALLS_PER_ECALL * 2)):
+                stamps.clear()
+                app.ecall(OCALL_CHECKSUM, records)
+                gaps += [later - earlier for earlier, later in zip(stamps, stamps[1:])]
+            ocall_app = statistics.median(gaps) / 1e9
 
         executor_level = _executor_level(faults, ocall, repeat)
         floor = futex_floor_us(Path(scratch))
@@ -144,6 +152,11 @@ def goal_lines(results: Dict[str, float]) -> List[str]:
     ]
 
 
+def _stamp(stamps: List[int], answer: bytes) -> bytes:
+    stamps.append(time.perf_counter_ns())
+    return answer
+
+
 def load_direct(layout: Layout) -> SehEnclave:
     """The SEH's own record of `layout` loaded and initialized, without any transport."""
     enclave = SehEnclave(1, Secs.from_buffer_copy(build_secs(layout)))
@@ -177,18 +190,16 @@ def _executor_level(faults: Path, ocall: Path, repeat: int) -> Dict[str, float]:
         view = load_direct(layout)
         tcs = layout.tcs_offsets[0]
         answer = encode_answer(0, b"r")
-
-        def ocalls() -> None:
-            executor.enter(view, tcs, OCALL_CHECKSUM, records, 4096)
-            for _ in range(OCALLS_PER_ECALL - 1):
-                executor.resume(view, tcs, answer, 4096)
-            executor.resume(view, tcs, answer, 4096)
-
         records = struct.pack("<I", OCALLS_PER_ECALL)
-        ocall_total = _median_seconds(ocalls, max(5, repeat // 10))
+        resumes: List[float] = []
+        for _ in range(max(3, repeat // OCALLS_PER_ECALL * 2)):
+            executor.enter(view, tcs, OCALL_CHECKSUM, records, 4096)
+            for _ in range(OCALLS_PER_ECALL):  # the last one ends the ecall
+                resumes.append(_median_seconds(lambda: executor.resume(view, tcs, answer, 4096), 1))
+        ocall = statistics.median(resumes)
     return {
         "ecall_executor_us": ecall * 1e6,
-        "ocall_executor_us": (ocall_total - ecall) / OCALLS_PER_ECALL * 1e6,
+        "ocall_executor_us": ocall * 1e6,
     }
 
 
