@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Sequence, TextIO, Tuple
 
-from vmpl_sgx import __version__, build
+from vmpl_sgx import __version__, build, verify_command
 from vmpl_sgx._abi import Attr, EnclaveStatus
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.arguments import OneLineParser, unsigned
+from vmpl_sgx.attestation.errors import AttestationError
 from vmpl_sgx.backend import BACKEND_NAMES, DEVICE_PATH
 from vmpl_sgx.edl import command as edl_command
 from vmpl_sgx.enclave import Enclave
@@ -51,6 +52,7 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NO_BACKEND = 3
 EXIT_REJECTED = 4
+EXIT_NOT_TRUSTED = 5
 
 EXIT_HELP = """\
 exit status:
@@ -59,6 +61,7 @@ exit status:
   2  usage: bad arguments, or an unreadable or invalid layout or key file
   3  the backend is missing: no /dev/vmpl_sgx when the device was asked for
   4  the enclave was rejected by CREATE, ADD_PAGES or INIT
+  5  verify: the quote failed a check (the error names it)
 """
 
 _PROGRESS_DELAY_S = 1.0
@@ -364,6 +367,29 @@ def _demo_samples(backend: str, key: RsaPrivateKey, out: Output) -> None:
 BUILD_PROG = "vmpl-sgx build"
 
 
+def cmd_verify(args: argparse.Namespace, out: Output) -> int:
+    try:
+        result = verify_command.verify(args)
+    except ValueError as error:  # unusable policy, nonce, anchor or quote file
+        raise UsageError(str(error)) from None
+    snp, enclave = result.snp, result.enclave
+    out.field("verified", "verified", True, "yes")
+    out.field("mrenclave", "MRENCLAVE", _hex(enclave.mrenclave))
+    out.field("mrsigner", "MRSIGNER", _hex(enclave.mrsigner))
+    out.field("isv_prod_id", "ISVPRODID", enclave.isv_prod_id)
+    out.field("isv_svn", "ISVSVN", enclave.isv_svn)
+    out.field("debug", "DEBUG", enclave.debug, "yes" if enclave.debug else "no")
+    out.field("report_data", "REPORTDATA", _hex(enclave.report_data))
+    out.field("measurement", "launch measurement", _hex(snp.report.measurement))
+    tcb = snp.reported_tcb
+    text = f"bl {tcb.bootloader} tee {tcb.tee} snp {tcb.snp} ucode {tcb.microcode}"
+    levels = [tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode]
+    out.field("reported_tcb", "reported TCB", levels, text)
+    out.field("product", "product", snp.product)
+    out.field("chip_id", "chip id", _hex(snp.report.chip_id))
+    return EXIT_OK
+
+
 def build_command(argv: Sequence[str]) -> int:
     """`vmpl-sgx build ...`: compile an enclave image (see `vmpl-sgx build -h`)."""
     return int(build.main(list(argv), prog=BUILD_PROG))
@@ -467,6 +493,8 @@ def _parser() -> argparse.ArgumentParser:
         "a JSON layout file"
     )
     demo.add_argument("--key", help="PEM signing key (default: a throwaway one)")
+    verifier = add("verify", cmd_verify, "check a quote: chain, signature, nonce, enclave identity")
+    verify_command.add_arguments(verifier)
     # Listed for help and error messages; main() hands `build ...` to vmpl_sgx.build.
     commands.add_parser(
         "build",
@@ -483,6 +511,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _exit_status(error: VmplSgxError, command: str) -> int:
+    if isinstance(error, AttestationError):
+        return EXIT_NOT_TRUSTED
     if isinstance(error, DeviceMissingError):
         return EXIT_NO_BACKEND
     if isinstance(error, (CallInterruptedError, SehTimeoutError)):
