@@ -55,7 +55,7 @@ void encl_release(struct vmpl_sgx_encl *encl)
 	}
 
 	for (i = 0; i < encl->nbounce; i++)
-		__free_page(encl->bounce[i]);
+		vmpl_sgx_free_page(encl->bounce[i]);
 	put_pid(encl->owner);
 	mutex_destroy(&encl->run_lock);
 	mutex_destroy(&encl->lock);
@@ -104,7 +104,7 @@ int encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n)
 
 	n = min_t(unsigned int, n, ARRAY_SIZE(encl->bounce));
 	while (encl->nbounce < n) {
-		page = alloc_page(GFP_KERNEL_ACCOUNT);
+		page = vmpl_sgx_alloc_page(GFP_KERNEL_ACCOUNT);
 		if (!page)
 			return -ENOMEM;
 		encl->bounce[encl->nbounce++] = page;

@@ -70,7 +70,7 @@ long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg)
 		ret = -EFAULT;
 		goto out;
 	}
-	page = alloc_page(GFP_KERNEL_ACCOUNT);
+	page = vmpl_sgx_alloc_page(GFP_KERNEL_ACCOUNT);
 	if (!page) {
 		ret = -ENOMEM;
 		goto out;
@@ -97,7 +97,7 @@ long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg)
 	vmpl_sgx_stat_add(VMPL_SGX_STAT_ENCLAVES_CREATED, 1);
 out:
 	if (page)
-		__free_page(page);
+		vmpl_sgx_free_page(page);
 	encl_end(encl, lost);
 	return ret;
 }
@@ -264,7 +264,7 @@ long vmpl_sgx_ioc_enclave_init(struct file *file, void __user *arg)
 		ret = -EFAULT;
 		goto out;
 	}
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	page = vmpl_sgx_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page) {
 		ret = -ENOMEM;
 		goto out;
@@ -289,7 +289,7 @@ long vmpl_sgx_ioc_enclave_init(struct file *file, void __user *arg)
 		encl_set_state(encl, ENCL_INITIALIZED);
 out:
 	if (page)
-		__free_page(page);
+		vmpl_sgx_free_page(page);
 	encl_end(encl, lost);
 	return ret;
 }
@@ -326,7 +326,7 @@ static void run_free_pages(struct page **pages, unsigned int n)
 
 	for (i = 0; i < n; i++)
 		if (pages[i])
-			__free_page(pages[i]);
+			vmpl_sgx_free_page(pages[i]);
 }
 
 /* Zeroed pages: the SEH (in loopback a user-space process) sees all of them. */
@@ -335,7 +335,7 @@ static int run_alloc_pages(struct page **pages, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		pages[i] = vmpl_sgx_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!pages[i])
 			return -ENOMEM;
 	}

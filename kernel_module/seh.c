@@ -105,6 +105,7 @@ void seh_call_attach_page(struct seh_call *c, struct page *page, bool writable)
 	if (c->npages >= ARRAY_SIZE(c->pages))
 		return;		/* callers size their tables; never reached */
 	get_page(page);
+	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_PAGES, 1);
 	c->pages[c->npages].page = page;
 	c->pages[c->npages].writable = writable;
 	c->npages++;
@@ -122,8 +123,10 @@ static void seh_call_free(struct kref *ref)
 	struct seh_call *c = container_of(ref, struct seh_call, ref);
 	unsigned int i;
 
-	for (i = 0; i < c->npages; i++)
+	for (i = 0; i < c->npages; i++) {
 		put_page(c->pages[i].page);
+		vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_PAGES, -1);
+	}
 	kvfree(c);
 	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_CALLS, -1);
 }

@@ -17,6 +17,7 @@
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
 
@@ -56,12 +57,29 @@ void vmpl_sgx_stat_add(enum vmpl_sgx_stat stat, u64 n)
 static const char *const stat_gauge_names[VMPL_SGX_NR_GAUGES] = {
 	[VMPL_SGX_GAUGE_CALLS] = "live.calls",
 	[VMPL_SGX_GAUGE_ENCLAVES] = "live.enclaves",
+	[VMPL_SGX_GAUGE_PAGES] = "live.pages",
 };
 
 void vmpl_sgx_gauge_add(enum vmpl_sgx_gauge gauge, long n)
 {
 	if (gauge < VMPL_SGX_NR_GAUGES)
 		atomic_long_add(n, &stat_gauges[gauge]);
+}
+
+/* Page leaks are invisible to kmemleak; this gauge shows them. */
+struct page *vmpl_sgx_alloc_page(gfp_t gfp)
+{
+	struct page *page = alloc_page(gfp);
+
+	if (page)
+		vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_PAGES, 1);
+	return page;
+}
+
+void vmpl_sgx_free_page(struct page *page)
+{
+	__free_page(page);
+	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_PAGES, -1);
 }
 
 void vmpl_sgx_stat_call(u32 call_id)

@@ -28,6 +28,7 @@ enum vmpl_sgx_stat {
 enum vmpl_sgx_gauge {
 	VMPL_SGX_GAUGE_CALLS,		/* struct seh_call */
 	VMPL_SGX_GAUGE_ENCLAVES,	/* struct vmpl_sgx_encl */
+	VMPL_SGX_GAUGE_PAGES,		/* pages allocated or referenced */
 	VMPL_SGX_NR_GAUGES,
 };
 
@@ -35,6 +36,11 @@ void vmpl_sgx_stat_add(enum vmpl_sgx_stat stat, u64 n);
 void vmpl_sgx_gauge_add(enum vmpl_sgx_gauge gauge, long n);
 void vmpl_sgx_stat_call(u32 call_id);
 void vmpl_sgx_stat_result(u64 result);
+
+/* alloc_page() and __free_page(), counted in live.pages */
+struct page;
+struct page *vmpl_sgx_alloc_page(gfp_t gfp);
+void vmpl_sgx_free_page(struct page *page);
 
 void vmpl_sgx_stats_init(void);
 void vmpl_sgx_stats_exit(void);

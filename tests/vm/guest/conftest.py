@@ -82,7 +82,8 @@ def stats() -> Dict[str, int]:
 
 
 def wait_gauges(
-    names: Tuple[str, ...] = ("live.calls", "live.enclaves"), timeout: float = SETTLE
+    names: Tuple[str, ...] = ("live.calls", "live.enclaves", "live.pages"),
+    timeout: float = SETTLE,
 ) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -284,7 +285,7 @@ def seh_logs() -> Iterator[Path]:
 
 @pytest.fixture(autouse=True)
 def gauges_settle() -> Iterator[None]:
-    """Every test leaves live.calls and live.enclaves at 0 (checked with no SEH running)."""
+    """Every test leaves live.calls, live.enclaves and live.pages at 0 (with no SEH running)."""
     if not HAVE_DEVICE:
         pytest.skip(SKIP_REASON)
     yield

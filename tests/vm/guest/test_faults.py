@@ -365,6 +365,8 @@ def test_signals_during_add_pages(start_seh: SehStarter, key: RsaPrivateKey) -> 
             assert partial + interrupted >= 1, "no ADD_PAGES call was cut short"
             added = stats()["pages.added"] - before["pages.added"]
             assert added == pages, f"the module added {added} pages, the caller counted {pages}"
+            # The enclave holds its bounce pages until it is released (then 0: gauges_settle).
+            assert stats()["live.pages"] > 0, "live.pages does not count the bounce pages"
             # The SEH measured exactly these pages in this order, or INIT would refuse.
             raw.init(handle, keep, sign(layout, key))
     finally:
