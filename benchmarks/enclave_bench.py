@@ -196,10 +196,10 @@ def _executor_level(faults: Path, ocall: Path, repeat: int) -> Dict[str, float]:
             executor.enter(view, tcs, OCALL_CHECKSUM, records, 4096)
             for _ in range(OCALLS_PER_ECALL):  # the last one ends the ecall
                 resumes.append(_median_seconds(lambda: executor.resume(view, tcs, answer, 4096), 1))
-        ocall = statistics.median(resumes)
+        ocall_s = statistics.median(resumes)
     return {
         "ecall_executor_us": ecall * 1e6,
-        "ocall_executor_us": ocall * 1e6,
+        "ocall_executor_us": ocall_s * 1e6,
     }
 
 
