@@ -134,20 +134,24 @@ class EnclaveApp:
         With `manifest` (written by `vmpl-sgx sign`) the layout and SIGSTRUCT come from it
         instead of `params` and `key`, and an image other than the one signed is refused
         (vmpl_sgx.manifest.ImageMismatchError)."""
-        if manifest is not None:
-            if key is not None or params is not None or isvprodid or isvsvn:
-                raise ManifestError(
-                    "a manifest fixes the layout, key and ISV fields: pass no key, params, "
-                    "isvprodid or isvsvn with it (sign again to change them)"
-                )
-            layout, sigstruct, _ = signed_layout(manifest, image)
-        elif key is None:
+        if manifest is None and key is None:
             raise ManifestError("EnclaveApp.load needs a signing key or a manifest")
-        else:
-            layout = layout_from_file(image, params if params is not None else ImageParams())
-            sigstruct = sign(layout, key, isvprodid=isvprodid, isvsvn=isvsvn)
+        if manifest is not None and (key is not None or params is not None or isvprodid or isvsvn):
+            raise ManifestError(
+                "a manifest fixes the layout, key and ISV fields: pass no key, params, "
+                "isvprodid or isvsvn with it (sign again to change them)"
+            )
         enclave = Enclave.open(backend) if isinstance(backend, str) else backend
         try:
+            # The SEH's limit first: an oversized heap fails before anything is allocated.
+            limit = enclave.info().max_enclave_size
+            if manifest is not None:
+                layout, sigstruct, _ = signed_layout(manifest, image, max_size=limit)
+            else:
+                assert key is not None
+                chosen = params if params is not None else ImageParams()
+                layout = layout_from_file(image, chosen, max_size=limit)
+                sigstruct = sign(layout, key, isvprodid=isvprodid, isvsvn=isvsvn)
             load(enclave, layout, sigstruct)
             return cls(enclave, layout)
         except BaseException:

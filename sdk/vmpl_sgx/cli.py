@@ -184,7 +184,9 @@ def cmd_info(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _image_layout(args: argparse.Namespace, out: Output) -> Tuple[Layout, bytes | None]:
+def _image_layout(
+    args: argparse.Namespace, out: Output, max_size: int | None = None
+) -> Tuple[Layout, bytes | None]:
     """The layout of LAYOUT (a JSON layout, "sample" or an ELF image) and, when a manifest
     describes the image, the SIGSTRUCT signed for it."""
     if not is_elf(args.layout):
@@ -195,11 +197,11 @@ def _image_layout(args: argparse.Namespace, out: Output) -> Tuple[Layout, bytes 
     if refusal:
         raise UsageError(refusal)
     if manifest is not None:
-        layout, sigstruct, _ = signed_layout(manifest, args.layout)
+        layout, sigstruct, _ = signed_layout(manifest, args.layout, max_size=max_size)
         out.field("manifest", "manifest", str(manifest))
         return layout, sigstruct
     try:
-        return layout_from_file(args.layout, params_from(args)), None
+        return layout_from_file(args.layout, params_from(args), max_size=max_size), None
     except ImageError as error:
         raise UsageError(f"{args.layout}: {error}") from None
 
@@ -285,11 +287,12 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     if not is_elf(args.layout):
         raise UsageError(f"{args.layout} is not an ELF enclave image")
     data = _run_input(args)
-    layout, sigstruct = _image_layout(args, out)
     key = _key(args.key) if args.key else None
-    if sigstruct is not None and key is not None:
-        raise UsageError("the manifest's SIGSTRUCT signs the enclave: give no --key with it")
     with Enclave.open(args.backend, args.device) as enclave:
+        # The SEH's limit first: an oversized heap fails before anything is allocated.
+        layout, sigstruct = _image_layout(args, out, enclave.info().max_enclave_size)
+        if sigstruct is not None and key is not None:
+            raise UsageError("the manifest's SIGSTRUCT signs the enclave: give no --key with it")
         if sigstruct is None:
             if key is None:
                 out.note("no manifest: signing with a throwaway RSA-3072 key ...")

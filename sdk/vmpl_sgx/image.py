@@ -16,6 +16,7 @@ these parameters, never on the enclave's base.
 from __future__ import annotations
 
 import dataclasses
+import errno
 from pathlib import Path
 from typing import List
 
@@ -36,6 +37,14 @@ DEFAULT_XFRM = 0x3
 
 class ImageError(SdkError, ValueError):
     """The parameters cannot make an enclave from this image."""
+
+
+class EnclaveTooLargeError(SdkError):
+    """The layout would exceed the largest enclave the SEH accepts (GET_INFO's
+    max_enclave_size); raised before anything is allocated or added."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errno.ENOMEM)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,10 +96,28 @@ def _segment_flags(segment: Segment) -> int:
     return reg_flags(letters)
 
 
-def layout_from_elf(image: ElfImage, params: ImageParams | None = None) -> Layout:
-    """The Layout of `image` with `params`; see the module's description for the map."""
+def enclave_size(image: ElfImage, params: ImageParams) -> int:
+    """SECS.size of `image` laid out with `params`, computed without building the layout."""
+    ssa_bytes = params.nssa * ssa_frame_pages(params.xfrm, params.miscselect) * PAGE_SIZE
+    per_thread = PAGE_SIZE + params.stack_size + PAGE_SIZE + ssa_bytes + PAGE_SIZE
+    return _pow2_at_least(image.end + params.heap_size + params.threads * per_thread)
+
+
+def layout_from_elf(
+    image: ElfImage, params: ImageParams | None = None, *, max_size: int | None = None
+) -> Layout:
+    """The Layout of `image` with `params`; see the module's description for the map.
+    EnclaveTooLargeError, before any page is built, if it would exceed `max_size`."""
     params = params if params is not None else ImageParams()
     params.check()
+    if max_size is not None:
+        size = enclave_size(image, params)
+        if size > max_size:
+            raise EnclaveTooLargeError(
+                f"the enclave would need 0x{size:x} bytes (heap 0x{params.heap_size:x}, "
+                f"{params.threads} threads of 0x{params.stack_size:x}-byte stacks), above "
+                f"the SEH's max_enclave_size 0x{max_size:x}"
+            )
     regions: List[Region] = []
     for segment in image.segments:
         flags = _segment_flags(segment)
@@ -144,6 +171,7 @@ def layout_from_elf(image: ElfImage, params: ImageParams | None = None) -> Layou
         ]
         cursor = thread_offset + PAGE_SIZE
     size = _pow2_at_least(cursor)
+    assert size == enclave_size(image, params)  # the check above saw this very size
     base = params.base if params.base is not None else max(DEFAULT_BASE, size)
     return Layout(
         size=size,
@@ -156,6 +184,8 @@ def layout_from_elf(image: ElfImage, params: ImageParams | None = None) -> Layou
     )
 
 
-def layout_from_file(path: str | Path, params: ImageParams | None = None) -> Layout:
+def layout_from_file(
+    path: str | Path, params: ImageParams | None = None, *, max_size: int | None = None
+) -> Layout:
     """Read the enclave image at `path` (see vmpl_sgx.elf) and lay it out."""
-    return layout_from_elf(load_elf(path), params)
+    return layout_from_elf(load_elf(path), params, max_size=max_size)

@@ -194,7 +194,7 @@ def write_manifest(path: str | Path, manifest: Manifest) -> None:
 
 
 def signed_layout(
-    manifest_path: str | Path, image: str | Path | None = None
+    manifest_path: str | Path, image: str | Path | None = None, *, max_size: int | None = None
 ) -> Tuple[Layout, bytes, Manifest]:
     """The layout and SIGSTRUCT the manifest at `manifest_path` describes, for `image` (by
     default the image the manifest names, next to it). Raises ImageMismatchError when the
@@ -210,7 +210,7 @@ def signed_layout(
             "or sign this one"
         )
     try:
-        layout = layout_from_file(image_path, manifest.params)
+        layout = layout_from_file(image_path, manifest.params, max_size=max_size)
     except ImageError as error:
         raise ManifestError(f"{manifest_path}: {error}") from None
     measured = mrenclave(layout).hex()

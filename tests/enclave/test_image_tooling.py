@@ -16,7 +16,7 @@ from vmpl_sgx import cli
 from vmpl_sgx._abi import Attr
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.enclave import Enclave
-from vmpl_sgx.image import ImageParams, layout_from_file
+from vmpl_sgx.image import EnclaveTooLargeError, ImageParams, layout_from_file
 from vmpl_sgx.layout import mrenclave
 from vmpl_sgx.manifest import ImageMismatchError, ManifestError
 from vmpl_sgx.rsa import RsaPrivateKey
@@ -144,3 +144,17 @@ def test_edl_app_with_manifest(
 def test_json_layouts_take_no_image_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["measure", "sample", "--threads", "2"]) == 2
     assert "ELF images only" in capsys.readouterr().err
+
+
+def test_oversized_heap_is_a_typed_error_before_any_work(
+    images: Dict[str, Path], key: RsaPrivateKey, new_enclave: Callable[[], Enclave],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    huge = ImageParams(heap_size=100 << 30)  # 100 GiB: never allocated, refused up front
+    with pytest.raises(EnclaveTooLargeError, match="above the SEH's max_enclave_size 0x"):
+        EnclaveApp.load(images["faults"], key, new_enclave(), huge)
+    status = cli.main([
+        "run", str(images["faults"]), "--heap", str(100 << 30), "--backend", "simulator",
+    ])
+    assert status == 1
+    assert "max_enclave_size" in capsys.readouterr().err
