@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from vmpl_sgx._abi import EnclaveStatus, Exit
 from vmpl_sgx.image import ImageParams
 from vmpl_sgx.samples import SHA256_DIGEST, SHA256_DOUBLE_DIGEST
 
@@ -33,3 +34,17 @@ def test_double_digest(load_app: LoadApp) -> None:
 def test_each_tcs_computes(load_app: LoadApp, thread: int) -> None:
     app = load_app("sha256", ImageParams(threads=2))
     assert app.ecall(SHA256_DIGEST, b"abc", thread=thread) == hashlib.sha256(b"abc").digest()
+
+
+def test_too_small_output_is_a_status_not_enospc(load_app: LoadApp) -> None:
+    # docs/ioctl-semantics.md: the runtime refuses to write past output_capacity, so
+    # the RUN succeeds and the ecall's status says OUTPUT_TOO_SMALL.
+    app = load_app("sha256")
+    tcs = app.enclave.tcs_address(app.tcs_offsets[0])
+    done = app.enclave.run(tcs, SHA256_DIGEST, b"abc", 16)
+    assert (done.exit_kind, done.retval, done.output) == (
+        Exit.NORMAL,
+        EnclaveStatus.OUTPUT_TOO_SMALL,
+        b"",
+    )
+    assert app.enclave.run(tcs, SHA256_DIGEST, b"abc", 32).output == hashlib.sha256(b"abc").digest()
