@@ -55,6 +55,15 @@ def _offset(struct: type, field: str) -> int:
 
 
 U64 = (1 << 64) - 1
+# Share of random ADD_PAGES whose range ends within a page of SECS.size, and of CREATEs
+# of a valid SECS with privileged attributes (tests/vm/README.md: what they buy).
+EDGE_BIAS = 0.3
+PRIVILEGED_BIAS = 0.12
+PRIVILEGED_BITS = (
+    int(Attr.PROVISIONKEY),
+    int(Attr.EINITTOKENKEY),
+    int(Attr.PROVISIONKEY | Attr.EINITTOKENKEY),
+)
 BIG_PAGES = 300
 BIG_HOLE = 260
 BIG_SIZE = 1 << 21
@@ -324,6 +333,12 @@ def gen_create(rng: random.Random, memory: Memory, layout: Layout) -> Op:
     if rng.random() < 0.1:
         _put(secs, _offset(Secs, "size"), 8, BIG_SIZE)
         info["secs.size"] = BIG_SIZE
+    elif rng.random() < PRIVILEGED_BIAS:
+        # An otherwise valid enclave asking for a privileged key: it creates and loads
+        # normally, and only INIT must refuse it.
+        value = layout.attributes | rng.choice(PRIVILEGED_BITS)
+        _put(secs, _offset(Secs, "attributes"), 8, value)
+        info["secs.attributes"] = value
     elif rng.random() < 0.45:
         for _ in range(rng.choice([1, 1, 2])):
             field = rng.choice(
@@ -515,6 +530,13 @@ def gen_add(
             )
             & U64
         )
+        if rng.random() < EDGE_BIAS:
+            # Independent choices almost never end a range exactly at, one page short of or
+            # one page past SECS.size, where off-by-one bugs live: aim there on purpose.
+            before_end = rng.randrange(1, 4)
+            offset = size - before_end * PAGE_SIZE
+            length = (before_end + rng.choice([-1, 0, 1])) * PAGE_SIZE
+            info["edge"] = offset + length - size
         if src_kind == "big":  # several batches, for an enclave CREATEd with BIG_SIZE
             offset = rng.choice([0, 0x10000, rng.randrange(0, BIG_SIZE // 2, PAGE_SIZE)])
             length = rng.choice([128, 129, 130, 200, 257, 270]) * PAGE_SIZE
