@@ -1092,6 +1092,18 @@ class KeyStatus(enum.IntEnum):
     """Unknown key name."""
 
 
+class Leaf(enum.IntEnum):
+    """Ocall ids the SEH serves itself, never the host: SGX's user leaves EREPORT and EGETKEY. Their
+request and answer go through the ocall function like any ocall, so the RUN's output capacity
+must hold the request.
+"""
+
+    EREPORT = 4294967040
+    """Request TARGETINFO (512) then REPORTDATA (64); answer the REPORT (432)."""
+    EGETKEY = 4294967041
+    """Request a KEYREQUEST (512); answer struct vmpl_sgx_key_answer."""
+
+
 class Targetinfo(ctypes.Structure):
     """Names the enclave a report is for (its report key MACs the report)."""
 
@@ -1180,6 +1192,23 @@ class Report(ctypes.Structure):
     C_NAME: ClassVar[str] = "struct vmpl_sgx_report"
     """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+
+class KeyAnswer(ctypes.Structure):
+    """Answer of the EGETKEY leaf."""
+
+    status: int
+    reserved: int
+    key: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("status", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+        ("key", ctypes.c_uint8 * 16),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_key_answer"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
 

@@ -90,3 +90,38 @@ void *vmpl_sgx_heap(const struct vmpl_sgx_call *call, uint64_t *size)
 	*size = thread->heap_size;
 	return (void *)(uintptr_t)(call->enclave_base + thread->heap_offset);
 }
+
+uint64_t vmpl_sgx_ereport(struct vmpl_sgx_call *call, const struct vmpl_sgx_targetinfo *target,
+			  const uint8_t report_data[VMPL_SGX_REPORT_DATA_SIZE],
+			  struct vmpl_sgx_report *report)
+{
+	uint8_t request[VMPL_SGX_TARGETINFO_SIZE + VMPL_SGX_REPORT_DATA_SIZE];
+	uint64_t len = 0, status;
+
+	memcpy(request, target, VMPL_SGX_TARGETINFO_SIZE);
+	memcpy(request + VMPL_SGX_TARGETINFO_SIZE, report_data, VMPL_SGX_REPORT_DATA_SIZE);
+	status = vmpl_sgx_ocall(call, VMPL_SGX_LEAF_EREPORT, request, sizeof(request), report,
+				sizeof(*report), &len);
+	if (status == VMPL_SGX_ENCLAVE_STATUS_OK && len != sizeof(*report))
+		return VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED;
+	return status;
+}
+
+uint64_t vmpl_sgx_egetkey(struct vmpl_sgx_call *call, const struct vmpl_sgx_keyrequest *request,
+			  uint8_t key[VMPL_SGX_KEY_SIZE], uint32_t *key_status)
+{
+	struct vmpl_sgx_key_answer answer;
+	uint64_t len = 0, status;
+
+	status = vmpl_sgx_ocall(call, VMPL_SGX_LEAF_EGETKEY, request, sizeof(*request), &answer,
+				sizeof(answer), &len);
+	if (status != VMPL_SGX_ENCLAVE_STATUS_OK)
+		return status;
+	if (len != sizeof(answer))
+		return VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED;
+	*key_status = answer.status;
+	if (answer.status == VMPL_SGX_KEY_STATUS_SUCCESS)
+		memcpy(key, answer.key, VMPL_SGX_KEY_SIZE);
+	memset(&answer, 0, sizeof(answer));
+	return VMPL_SGX_ENCLAVE_STATUS_OK;
+}

@@ -60,7 +60,7 @@ from vmpl_sgx._abi import (
     Sigstruct,
     Targetinfo,
 )
-from vmpl_sgx.seh import einit
+from vmpl_sgx.seh import einit, leaves
 from vmpl_sgx.seh.eadd import check_secinfo, check_tcs, is_tcs
 from vmpl_sgx.seh.enclave import Enclave, EnclaveState, NewPage, ThreadState
 from vmpl_sgx.seh.errors import SehError
@@ -398,8 +398,8 @@ class SehModel:
         thread.busy = True
         return enclave, thread, self.executor
 
-    @staticmethod
     def _execute(
+        self,
         executor: Executor,
         enclave: Enclave,
         request: SehEnterReq,
@@ -412,6 +412,12 @@ class SehModel:
             exit_info = executor.enter(enclave, request.tcs_offset, request.call_id, data, capacity)
         else:
             exit_info = executor.resume(enclave, request.tcs_offset, data, capacity)
+        # EREPORT and EGETKEY leave enclave code as ocalls the SEH answers itself.
+        while exit_info.kind == Exit.OCALL and exit_info.call_id in leaves.LEAF_IDS:
+            answer = leaves.serve(
+                self.trust, identity_of(enclave), exit_info.call_id, bytes(exit_info.output)
+            )
+            exit_info = executor.resume(enclave, request.tcs_offset, answer, capacity)
         if exit_info.kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
             raise ValueError(f"the executor returned exit kind {exit_info.kind!r}")
         return exit_info

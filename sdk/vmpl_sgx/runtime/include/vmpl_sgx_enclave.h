@@ -57,6 +57,21 @@ uint64_t vmpl_sgx_ocall(struct vmpl_sgx_call *call, uint32_t id, const void *req
 			uint64_t request_len, void *response, uint64_t response_capacity,
 			uint64_t *response_len);
 
+/*
+ * EREPORT: a REPORT about this enclave for the enclave target names, carrying
+ * report_data (64 bytes); its MAC verifies only with the target's report key.
+ * EGETKEY: the 16-byte key request asks for; *key_status gets the
+ * VMPL_SGX_KEY_STATUS_* value and key is written only with SUCCESS.
+ * Both are served by the SEH through the ocall path, so the running ecall's
+ * output capacity must hold the request (576 and 512 bytes). They return a
+ * VMPL_SGX_ENCLAVE_STATUS_* value.
+ */
+uint64_t vmpl_sgx_ereport(struct vmpl_sgx_call *call, const struct vmpl_sgx_targetinfo *target,
+			  const uint8_t report_data[VMPL_SGX_REPORT_DATA_SIZE],
+			  struct vmpl_sgx_report *report);
+uint64_t vmpl_sgx_egetkey(struct vmpl_sgx_call *call, const struct vmpl_sgx_keyrequest *request,
+			  uint8_t key[VMPL_SGX_KEY_SIZE], uint32_t *key_status);
+
 /* The enclave's heap (NULL and *size 0 without one). Its pages are not measured: clear before trusting. */
 void *vmpl_sgx_heap(const struct vmpl_sgx_call *call, uint64_t *size);
 

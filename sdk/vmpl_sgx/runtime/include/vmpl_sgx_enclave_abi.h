@@ -195,6 +195,14 @@ struct vmpl_sgx_enclave_ocall_answer {
 #define VMPL_SGX_KEY_STATUS_INVALID_ISVSVN 64
 #define VMPL_SGX_KEY_STATUS_INVALID_KEYNAME 256
 
+/*
+ * VMPL_SGX_LEAF_* - Ocall ids the SEH serves itself, never the host: SGX's user leaves EREPORT and EGETKEY. Their request and answer go through the ocall function like any ocall, so the RUN's output capacity must hold the request.
+ * @VMPL_SGX_LEAF_EREPORT: Request TARGETINFO (512) then REPORTDATA (64); answer the REPORT (432).
+ * @VMPL_SGX_LEAF_EGETKEY: Request a KEYREQUEST (512); answer struct vmpl_sgx_key_answer.
+ */
+#define VMPL_SGX_LEAF_EREPORT 4294967040U
+#define VMPL_SGX_LEAF_EGETKEY 4294967041U
+
 /**
  * struct vmpl_sgx_targetinfo - Names the enclave a report is for (its report key MACs the report).
  * @mrenclave: MRENCLAVE of the target.
@@ -269,6 +277,18 @@ struct vmpl_sgx_report {
 	struct vmpl_sgx_report_body body;
 	uint8_t key_id[32];
 	uint8_t mac[16];
+};
+
+/**
+ * struct vmpl_sgx_key_answer - Answer of the EGETKEY leaf.
+ * @status: VMPL_SGX_KEY_STATUS_* value; the key is valid only with SUCCESS.
+ * @reserved: Zero.
+ * @key: The derived key.
+ */
+struct vmpl_sgx_key_answer {
+	uint32_t status;
+	uint32_t reserved;
+	uint8_t key[16];
 };
 
 /**
