@@ -290,3 +290,24 @@ def test_progress_line_only_after_a_while() -> None:
     assert f"loading: [{'#' * 15}{' ' * 15}] 1.0 of 2.0 MiB (50%)" in stream.getvalue()
     line.close()
     assert stream.getvalue().endswith("\r\033[K")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_demo_shows_a_progress_bar_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key_file: Path
+) -> None:
+    layout = tmp_path / "l.json"
+    layout.write_text(
+        json.dumps({"size": 8192, "base": 0, "regions": [{"offset": 0, "permissions": "rw"}]})
+    )
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(cli, "_PROGRESS_DELAY_S", 0.0)  # this load is quicker than a second
+    args = ["demo", str(layout), "--backend", "simulator", "--key", str(key_file)]
+    assert cli.main(args) == cli.EXIT_OK
+    assert "\rloading: [" in terminal.getvalue()
+    assert terminal.getvalue().count("\r\033[K") == 1  # the bar is wiped once done
