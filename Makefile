@@ -5,6 +5,8 @@
 #                 builds and the real-kernel VM tier
 #   make regen    regenerate every file derived from abi/vmpl_sgx.yaml
 #   make vmtest   only the VM tier (Debian 6.1 and 6.12 under QEMU)
+#   make vmtest-debug  the VM suite in a KASAN/lockdep/kmemleak build of Debian's
+#                 6.12 source, plus allocation-failure injection (tests/vm/README.md)
 #   make bench    the benchmarks (see docs/performance.md)
 
 PYTHON ?= python3
@@ -18,7 +20,7 @@ empty :=
 space := $(empty) $(empty)
 TOX_PATH := $(subst $(space),:,$(strip $(PYENV_BINS) $(PATH)))
 
-.PHONY: all demo test regen check tox kernel-build vmtest bench clean
+.PHONY: all demo test regen check tox kernel-build vmtest vmtest-debug bench clean
 
 all: test
 
@@ -47,6 +49,9 @@ kernel-build: $(STAMP)
 
 vmtest: $(STAMP)
 	$(PY) -m tests.vm.run --kernel all --timeout 1200
+
+vmtest-debug: $(STAMP)
+	$(PY) -m tests.vm.debug_run
 
 test: check tox kernel-build vmtest
 

@@ -9,8 +9,9 @@
 #                VMTIER line names (new sequences each run, reproducible from the log)
 #   guest        tests/vm/guest (device-only tests that start and stop their own SEH)
 #   demo         python -m vmpl_sgx demo --backend device
-# then stops the SEH and unloads the module. Logs go to $VMPL_SGX_VM_RESULTS; the last
-# line is one summary (VMTIER part=result, ...); the exit status is non-zero if any part
+# then stops the SEH and unloads the module (not with VMPL_SGX_KEEP_MODULE set: the debug
+# tier checks for leaks before it unloads). Logs go to $VMPL_SGX_VM_RESULTS; the last line
+# is one summary (VMTIER part=result, ...); the exit status is non-zero if any part
 # failed.
 set -u
 START=$PWD
@@ -150,7 +151,9 @@ fi
 stop_seh
 
 # ---- unload
-if rmmod vmpl_sgx > "$RESULTS/rmmod.log" 2>&1; then
+if [ -n "${VMPL_SGX_KEEP_MODULE:-}" ]; then
+    note "rmmod=deferred"
+elif rmmod vmpl_sgx > "$RESULTS/rmmod.log" 2>&1; then
     note "rmmod=ok"
 else
     cat "$RESULTS/rmmod.log"

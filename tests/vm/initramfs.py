@@ -68,10 +68,15 @@ def module_chain(kernel: Kernel, names: Tuple[str, ...] = GUEST_MODULES) -> List
     return chain
 
 
-def build_initramfs(kernel: Kernel) -> Path:
-    """Build (or reuse) this kernel's initramfs; its name carries a hash of its inputs."""
+def build_initramfs(kernel: Kernel, chain: List[Tuple[Path, str]] | None = None) -> Path:
+    """Build (or reuse) this kernel's initramfs; its name carries a hash of its inputs.
+
+    `chain` defaults to the kernel's virtio/9p module chain; [] for a kernel that has
+    them built in.
+    """
     busybox = find_static_busybox()
-    chain = module_chain(kernel)
+    if chain is None:
+        chain = module_chain(kernel)
     applets = run([str(busybox), "--list-full"]).split()
     init = INIT_SCRIPT.read_bytes()
     digest = hashlib.sha256(init)
