@@ -393,3 +393,16 @@ def test_identity_after_init(fresh: Enclave, layout: Layout, rsa_key: RsaPrivate
     assert (identity.xfrm, identity.miscselect) == (layout.xfrm, layout.miscselect)
     assert (identity.isvprodid, identity.isvsvn) == (0x1234, 7)
     assert identity.debug == bool(layout.attributes & _abi.Attr.DEBUG)
+
+
+def test_identity_equals_the_seh_record(layout: Layout, rsa_key: RsaPrivateKey) -> None:
+    simulator = Simulator()
+    with Enclave(simulator.open()) as handle:
+        load(handle, layout, sign(layout, rsa_key))
+        model = simulator.model
+        assert model is not None
+        (record,) = model._enclaves.values()  # the SEH's own enclave, after EINIT
+        identity = handle.identity
+        assert (identity.mrenclave, identity.mrsigner) == (record.mrenclave, record.mrsigner)
+        assert (identity.xfrm, identity.miscselect) == (record.xfrm, record.miscselect)
+        assert identity.attributes == record.attributes
