@@ -1,4 +1,5 @@
-"""Messages between the executor and a worker process, one per SOCK_SEQPACKET datagram.
+"""Messages between the executor and a worker process: SETUP and its answer as one
+SOCK_SEQPACKET datagram each, the messages of a RUN through the worker's channel (channel.py).
 
 Every message starts with a kind byte and three zero bytes, then a fixed header for its
 kind, then variable bytes (input, output, ocall request or answer). Little-endian throughout.
