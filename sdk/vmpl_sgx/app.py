@@ -28,6 +28,7 @@ from vmpl_sgx.layout import Layout, load, sign
 from vmpl_sgx.manifest import ManifestError, signed_layout
 from vmpl_sgx.ocall_answer import HEADER_SIZE, encode_answer
 from vmpl_sgx.rsa import RsaPrivateKey
+from vmpl_sgx.runtime_ocalls import OCALL_ABORT, OCALL_LOG, log_line, split_request
 
 log = logging.getLogger("vmpl_sgx")
 
@@ -81,6 +82,18 @@ class EnclaveFaultError(SdkError):
         self.vector = vector
         self.error_code = error_code
         self.address = address
+
+
+class EnclaveAbortError(EnclaveFaultError):
+    """Enclave code called abort() or failed an assert: the message it left, then #UD."""
+
+    def __init__(
+        self, call_id: int, vector: int, error_code: int, address: int, message: str
+    ) -> None:
+        super().__init__(call_id, vector, error_code, address)
+        self.args = (f"ecall {call_id} aborted: {message}",)
+        self.constraint = self.args[0]
+        self.message = message
 
 
 class OcallRefusedError(SdkError):
@@ -203,14 +216,18 @@ class EnclaveApp:
     def _call_on(self, tcs_offset: int, call_id: int, data: bytes) -> Tuple[int, bytes]:
         tcs = self.enclave.tcs_address(tcs_offset)
         failure: Tuple[int, BaseException] | None = None
+        aborted: str | None = None
         result = self.enclave.run(tcs, call_id, data, self.output_capacity)
         while result.exit_kind == Exit.OCALL:
             ocall_id = result.ocall_id if result.ocall_id is not None else -1
+            if ocall_id == OCALL_ABORT:
+                # The runtime answers nothing to this: #UD follows and ends the entry.
+                aborted = split_request(result.output)[1]
             answer, error = self._answer(ocall_id, result.output)
             if error is not None and failure is None:
                 failure = (ocall_id, error)
             result = self.enclave.run(tcs, 0, answer, self.output_capacity, function=Enclu.ERESUME)
-        self._raise_fault(call_id, result)
+        self._raise_fault(call_id, result, aborted)
         if failure is not None:
             raise OcallHandlerError(call_id, failure[0]) from failure[1]
         return result.retval, result.output
@@ -218,6 +235,10 @@ class EnclaveApp:
     def _answer(self, ocall_id: int, request: bytes) -> Tuple[bytes, BaseException | None]:
         """The ERESUME input for an ocall, and the handler's exception if it failed."""
         handler = self._ocalls.get(ocall_id)
+        if handler is None and ocall_id in (OCALL_LOG, OCALL_ABORT):
+            if ocall_id == OCALL_LOG:
+                log_line(request)
+            return encode_answer(EnclaveStatus.OK), None
         if handler is None:
             return encode_answer(EnclaveStatus.UNKNOWN_CALL), None
         try:
@@ -238,9 +259,13 @@ class EnclaveApp:
         return encode_answer(EnclaveStatus.OK, payload), None
 
     @staticmethod
-    def _raise_fault(call_id: int, result: RunResult) -> None:
+    def _raise_fault(call_id: int, result: RunResult, aborted: str | None = None) -> None:
         if result.exit_kind == Exit.EXCEPTION and result.exception is not None:
             fault = result.exception
+            if aborted is not None:
+                raise EnclaveAbortError(
+                    call_id, fault.vector, fault.error_code, fault.address, aborted
+                )
             raise EnclaveFaultError(call_id, fault.vector, fault.error_code, fault.address)
 
     # ---- lifetime

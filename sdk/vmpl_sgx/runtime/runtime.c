@@ -3,7 +3,7 @@
  * The C half of the in-enclave runtime: turns the SEH's frame into a
  * struct vmpl_sgx_call, dispatches it, and leaves the enclave for ocalls.
  */
-#include "vmpl_sgx_enclave.h"
+#include "runtime_state.h"
 
 /* Argument block of vmpl_sgx_host_call (entry.S); the offsets are fixed there. */
 struct vmpl_sgx_host_call {
@@ -14,6 +14,46 @@ struct vmpl_sgx_host_call {
 
 uint64_t vmpl_sgx_host_call(struct vmpl_sgx_host_call *call);
 uint64_t vmpl_sgx_main(struct vmpl_sgx_enclave_frame *frame, uint64_t host_rsp);
+
+/*
+ * The running ecall of each TCS, by thread index, with that thread's stack
+ * range, so that malloc, logging and abort find the heap and the way out
+ * without a call argument: the stack that holds the caller's frame names
+ * the thread. A slot has one writer, its own thread, and a thread only ever
+ * matches its own slot, so no lock is needed.
+ */
+static struct vmpl_sgx_call *running[VMPL_SGX_TRACKED_THREADS];
+static uint64_t stack_low[VMPL_SGX_TRACKED_THREADS];
+static uint64_t stack_high[VMPL_SGX_TRACKED_THREADS];
+static uint64_t slots_used;
+
+struct vmpl_sgx_call *vmpl_sgx_current_call(void)
+{
+	uint64_t here = (uintptr_t)__builtin_frame_address(0);
+	uint64_t used = __atomic_load_n(&slots_used, __ATOMIC_ACQUIRE), i;
+
+	for (i = 0; i < used; i++) {
+		if (here >= __atomic_load_n(&stack_low[i], __ATOMIC_RELAXED) &&
+		    here < __atomic_load_n(&stack_high[i], __ATOMIC_RELAXED))
+			return running[i];
+	}
+	return NULL;
+}
+
+static void track(uint64_t slot, struct vmpl_sgx_call *call)
+{
+	const struct vmpl_sgx_enclave_thread_data *thread = call->thread;
+	uint64_t top = call->enclave_base + thread->stack_top_offset, used;
+
+	running[slot] = call;
+	__atomic_store_n(&stack_low[slot], top - thread->stack_size, __ATOMIC_RELAXED);
+	__atomic_store_n(&stack_high[slot], top, __ATOMIC_RELAXED);
+	used = __atomic_load_n(&slots_used, __ATOMIC_RELAXED);
+	while (used <= slot &&
+	       !__atomic_compare_exchange_n(&slots_used, &used, slot + 1, 0, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED))
+		;
+}
 
 uint64_t vmpl_sgx_main(struct vmpl_sgx_enclave_frame *frame, uint64_t host_rsp)
 {
@@ -32,7 +72,13 @@ uint64_t vmpl_sgx_main(struct vmpl_sgx_enclave_frame *frame, uint64_t host_rsp)
 		.ocall_fn = frame->ocall,
 		.host_rsp = host_rsp,
 	};
-	uint64_t status = vmpl_sgx_dispatch(&call);
+	uint64_t slot = thread->thread_index, status;
+
+	if (slot < VMPL_SGX_TRACKED_THREADS)
+		track(slot, &call);
+	status = vmpl_sgx_dispatch(&call);
+	if (slot < VMPL_SGX_TRACKED_THREADS)
+		running[slot] = NULL;
 
 	/* Never report more than the buffer holds, whatever the ecall did with output_len. */
 	if (call.output_len > call.output_capacity) {

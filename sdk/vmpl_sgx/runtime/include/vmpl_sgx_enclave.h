@@ -2,7 +2,9 @@
 /*
  * The in-enclave runtime of vmpl-sgx: what enclave code includes.
  *
- * Enclave code is freestanding C: no libc, no static data holding pointers
+ * Enclave code is freestanding C: no system libc (the runtime's small one is
+ * in string.h, stdlib.h, stdio.h, assert.h and vmpl_sgx_libc.h next to
+ * this file), no static data holding pointers
  * (the image is not relocated, so an initialized pointer would be wrong at
  * run time; the loader rejects images that need relocation). Ecalls are
  * listed with VMPL_SGX_ECALLS, which builds a switch, not a pointer table:

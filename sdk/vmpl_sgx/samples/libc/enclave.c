@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sample enclave that uses the runtime's libc, one ecall per part, so that
+ * the tests can check each against Python.
+ *
+ * ecall 0 format(u32 capacity, u8 kind, value, format\0): snprintf of one
+ *         value (passed four times, for up to four conversions) into a buffer of `capacity` bytes (at most 256); kind 'i' int,
+ *         'I' long long, 'u' unsigned, 'U' unsigned long long (values 8
+ *         bytes, little-endian), 's' string\0, 'c' one byte, 'n' none.
+ *         Answers i32 snprintf's return value, then the buffer up to its NUL.
+ * ecall 1 heap(u32 rounds): allocate, fill, grow, shrink and free blocks of
+ *         many sizes, checking every byte; answers "ok" or BAD_INPUT
+ *         (something was wrong) and fails OUTPUT_TOO_SMALL without a heap.
+ * ecall 2 heap_race(u32 rounds): the same from several TCSs at once;
+ *         answers u32 corrupted blocks (0 expected).
+ * ecall 3 strings(a\0b\0): answers i32 each: strlen(a), strnlen(a, 3),
+ *         sign of strcmp(a, b), sign of strncmp(a, b, 2), strchr(a, b[0]),
+ *         strrchr(a, b[0]), strstr(a, b), memchr(a, b[0], strlen(a)) as
+ *         offsets in a (-1 for NULL), then strcpy+strcat of a and b and
+ *         strncpy(a, 4) as text, each ended by NUL.
+ * ecall 4 log(text): logs "enclave says <text> (<length>)" at INFO.
+ * ecall 5 check(bytes): assert(input is empty).
+ * ecall 6 abort(): abort().
+ * ecall 7 random(u32 n): n (at most 4096) random bytes, or OCALL_FAILED if
+ *         the hardware gave none.
+ * ecall 8 heap_limits(): malloc of more than the heap, calloc overflow and
+ *         a realloc that cannot grow all fail cleanly; answers "ok".
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmpl_sgx_enclave.h"
+#include "vmpl_sgx_libc.h"
+
+static uint64_t read_u32(const struct vmpl_sgx_call *call, uint32_t *value)
+{
+	if (call->input_len < 4)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(value, call->input, 4);
+	return VMPL_SGX_ENCLAVE_STATUS_OK;
+}
+
+static uint64_t ecall_format(struct vmpl_sgx_call *call)
+{
+	uint8_t input[1024];
+	char out[256];
+	const char *format, *text;
+	uint64_t value = 0, len = call->input_len, at = 5;
+	uint32_t capacity;
+	int32_t n;
+	uint8_t kind;
+
+	/* Copy in first: the input is host memory and may change under us. */
+	if (len < 6 || len > sizeof(input))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(input, call->input, len);
+	if (input[len - 1] != 0)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(&capacity, input, 4);
+	kind = input[4];
+	if (capacity > sizeof(out))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	text = (const char *)input + at;
+	if (kind == 'i' || kind == 'I' || kind == 'u' || kind == 'U') {
+		if (len < at + 9)
+			return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+		memcpy(&value, input + at, 8);
+		at += 8;
+	} else if (kind == 's') {
+		at += strlen(text) + 1;
+	} else if (kind == 'c') {
+		value = input[at++];
+	}
+	if (at >= len)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	format = (const char *)input + at;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	/* The value four times over: a format may use it up to four times. */
+#define FOUR(v) v, v, v, v
+	switch (kind) {
+	case 'i': n = snprintf(out, capacity, format, FOUR((int)value)); break;
+	case 'I': n = snprintf(out, capacity, format, FOUR((long long)value)); break;
+	case 'u': n = snprintf(out, capacity, format, FOUR((unsigned int)value)); break;
+	case 'U': n = snprintf(out, capacity, format, FOUR((unsigned long long)value)); break;
+	case 's': n = snprintf(out, capacity, format, FOUR(text)); break;
+	case 'c': n = snprintf(out, capacity, format, FOUR((int)value)); break;
+	case 'n': n = snprintf(out, capacity, format, 0); break;
+	default: return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	}
+#pragma GCC diagnostic pop
+	if (vmpl_sgx_output(call, &n, 4))
+		return VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;
+	return vmpl_sgx_output(call, out, capacity ? strlen(out) : 0);
+}
+
+/* A byte pattern that depends on block and position, so mixed-up blocks show. */
+static uint8_t pattern(uint32_t block, uint64_t i)
+{
+	return (uint8_t)(block * 31 + i * 7 + 1);
+}
+
+static void fill(uint8_t *p, uint32_t block, uint64_t from, uint64_t to)
+{
+	for (; from < to; from++)
+		p[from] = pattern(block, from);
+}
+
+static int intact(const uint8_t *p, uint32_t block, uint64_t len)
+{
+	uint64_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != pattern(block, i))
+			return 0;
+	}
+	return 1;
+}
+
+#define BLOCKS 32
+
+/* One round of churn over BLOCKS blocks; the number of blocks found corrupted. */
+static uint32_t churn(uint32_t round, uint32_t salt)
+{
+	uint8_t *blocks[BLOCKS];
+	uint64_t sizes[BLOCKS];
+	uint32_t i, bad = 0, id;
+
+	for (i = 0; i < BLOCKS; i++) {
+		id = salt + i;
+		sizes[i] = 1 + (uint64_t)((i * 97 + round * 13) % 700);
+		blocks[i] = malloc(sizes[i]);
+		if (!blocks[i] || (uintptr_t)blocks[i] % 16)
+			return BLOCKS + 1;
+		fill(blocks[i], id, 0, sizes[i]);
+	}
+	/* Free every third, then grow and shrink the others across the holes. */
+	for (i = 0; i < BLOCKS; i += 3) {
+		free(blocks[i]);
+		blocks[i] = NULL;
+	}
+	for (i = 0; i < BLOCKS; i++) {
+		uint64_t grown;
+		uint8_t *moved;
+
+		if (!blocks[i])
+			continue;
+		id = salt + i;
+		grown = i % 2 ? sizes[i] * 3 + 5 : sizes[i] / 2 + 1;
+		moved = realloc(blocks[i], grown);
+		if (!moved)
+			return BLOCKS + 2;
+		blocks[i] = moved;
+		if (!intact(moved, id, grown < sizes[i] ? grown : sizes[i]))
+			bad++;
+		if (grown > sizes[i])
+			fill(moved, id, sizes[i], grown);
+		sizes[i] = grown;
+	}
+	for (i = 0; i < BLOCKS; i++) {
+		if (blocks[i] && !intact(blocks[i], salt + i, sizes[i]))
+			bad++;
+		free(blocks[i]);
+	}
+	return bad;
+}
+
+static uint64_t ecall_heap(struct vmpl_sgx_call *call)
+{
+	uint64_t heap_size;
+	uint32_t rounds, r;
+	uint8_t *zeros;
+
+	if (read_u32(call, &rounds))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	if (!vmpl_sgx_heap(call, &heap_size))
+		return VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;
+	for (r = 0; r < rounds; r++) {
+		if (churn(r, r * BLOCKS))
+			return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	}
+	zeros = calloc(1000, 3);
+	if (!zeros)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	for (r = 0; r < 3000; r++) {
+		if (zeros[r])
+			return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	}
+	free(zeros);
+	return vmpl_sgx_output(call, "ok", 2);
+}
+
+static uint64_t ecall_heap_race(struct vmpl_sgx_call *call)
+{
+	uint32_t rounds, r, bad = 0;
+	uint32_t salt = (uint32_t)call->thread->thread_index * 100000;
+
+	if (read_u32(call, &rounds))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	for (r = 0; r < rounds; r++)
+		bad += churn(r, salt + r * BLOCKS);
+	return vmpl_sgx_output(call, &bad, 4);
+}
+
+static int32_t offset_in(const char *base, const void *found)
+{
+	return found ? (int32_t)((const char *)found - base) : -1;
+}
+
+static int32_t sign(int value)
+{
+	return (value > 0) - (value < 0);
+}
+
+static uint64_t ecall_strings(struct vmpl_sgx_call *call)
+{
+	char input[256], joined[512], first4[5];
+	int32_t answers[8];
+	const char *a = input, *b;
+	uint64_t len = call->input_len, status;
+
+	if (len < 2 || len > sizeof(input))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(input, call->input, len);
+	if (input[len - 1] != 0 || strlen(a) + 1 >= len)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	b = a + strlen(a) + 1;
+	answers[0] = (int32_t)strlen(a);
+	answers[1] = (int32_t)strnlen(a, 3);
+	answers[2] = sign(strcmp(a, b));
+	answers[3] = sign(strncmp(a, b, 2));
+	answers[4] = offset_in(a, strchr(a, b[0]));
+	answers[5] = offset_in(a, strrchr(a, b[0]));
+	answers[6] = offset_in(a, strstr(a, b));
+	answers[7] = offset_in(a, memchr(a, b[0], strlen(a)));
+	strcpy(joined, a);
+	strcat(joined, b);
+	memset(first4, 'x', sizeof(first4));
+	strncpy(first4, a, 4);
+	first4[4] = '\0';
+	status = vmpl_sgx_output(call, answers, sizeof(answers));
+	if (!status)
+		status = vmpl_sgx_output(call, joined, strlen(joined) + 1);
+	if (!status)
+		status = vmpl_sgx_output(call, first4, strlen(first4) + 1);
+	return status;
+}
+
+static uint64_t ecall_log(struct vmpl_sgx_call *call)
+{
+	char text[128];
+	uint64_t len = call->input_len < sizeof(text) - 1 ? call->input_len : sizeof(text) - 1;
+
+	memcpy(text, call->input, len);
+	text[len] = '\0';
+	return vmpl_sgx_log(VMPL_SGX_LOG_INFO, "enclave says %s (%d)", text, (int)len);
+}
+
+static uint64_t ecall_check(struct vmpl_sgx_call *call)
+{
+	assert(call->input_len == 0);
+	return VMPL_SGX_ENCLAVE_STATUS_OK;
+}
+
+static uint64_t ecall_abort(struct vmpl_sgx_call *call)
+{
+	(void)call;
+	abort();
+}
+
+static uint64_t ecall_random(struct vmpl_sgx_call *call)
+{
+	uint8_t bytes[4096];
+	uint32_t n;
+
+	if (read_u32(call, &n) || n > sizeof(bytes))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	if (vmpl_sgx_random(bytes, n))
+		return VMPL_SGX_ENCLAVE_STATUS_OCALL_FAILED;
+	return vmpl_sgx_output(call, bytes, n);
+}
+
+static uint64_t ecall_heap_limits(struct vmpl_sgx_call *call)
+{
+	uint64_t heap_size;
+	void *small, *grown;
+
+	if (!vmpl_sgx_heap(call, &heap_size))
+		return VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;
+	if (malloc(heap_size) || malloc((size_t)-1) || calloc((size_t)1 << 33, (size_t)1 << 33))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	small = malloc(100);
+	if (!small)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memset(small, 0x5a, 100);
+	grown = realloc(small, heap_size);
+	/* A failed realloc leaves the block as it was. */
+	if (grown || ((uint8_t *)small)[99] != 0x5a)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	free(small);
+	/* Everything freed again: nearly the whole heap is one block. */
+	grown = malloc(heap_size - 64);
+	if (!grown)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	free(grown);
+	return vmpl_sgx_output(call, "ok", 2);
+}
+
+VMPL_SGX_ECALLS(
+	VMPL_SGX_ECALL(0, ecall_format)
+	VMPL_SGX_ECALL(1, ecall_heap)
+	VMPL_SGX_ECALL(2, ecall_heap_race)
+	VMPL_SGX_ECALL(3, ecall_strings)
+	VMPL_SGX_ECALL(4, ecall_log)
+	VMPL_SGX_ECALL(5, ecall_check)
+	VMPL_SGX_ECALL(6, ecall_abort)
+	VMPL_SGX_ECALL(7, ecall_random)
+	VMPL_SGX_ECALL(8, ecall_heap_limits)
+)

@@ -1,0 +1,251 @@
+"""The runtime's libc, end to end on the simulator through the libc sample: snprintf against
+Python's own % formatting, the heap allocator (also from two TCSs at once), string.h, logging
+into Python's logging, assert and abort as EnclaveAbortError, and RDRAND/RDSEED bytes."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import struct
+import threading
+from typing import List, Tuple, Union
+
+import pytest
+
+from vmpl_sgx._abi import EnclaveStatus
+from vmpl_sgx.app import EcallError, EnclaveAbortError, EnclaveApp, EnclaveFaultError
+from vmpl_sgx.image import ImageParams
+from vmpl_sgx.runtime_ocalls import OCALL_LOG
+from vmpl_sgx.samples import (
+    LIBC_ABORT,
+    LIBC_CHECK,
+    LIBC_FORMAT,
+    LIBC_HEAP,
+    LIBC_HEAP_LIMITS,
+    LIBC_HEAP_RACE,
+    LIBC_LOG,
+    LIBC_RANDOM,
+    LIBC_STRINGS,
+)
+
+from .conftest import LoadApp
+
+UD = 6
+HEAP = ImageParams(heap_size=1 << 20)
+Value = Union[int, str, None]
+
+# (format, kind, value): kind as the sample's format ecall takes it ('i' int, 'I' long long,
+# 'u' unsigned, 'U' unsigned long long, 's' string, 'c' character, 'n' no argument).
+CASES: List[Tuple[str, str, Value]] = [
+    ("plain text", "n", None),
+    ("100%%", "n", None),
+    ("%d", "i", 0),
+    ("%d", "i", -1),
+    ("%d", "i", 2147483647),
+    ("%d", "i", -2147483648),
+    ("%i|%5d|%-5d|%05d", "i", 42),
+    ("[%+d] [% d] [%+.3d]", "i", 7),
+    ("[%8.3d] [%-8.3d]", "i", -7),
+    ("%u", "u", 4294967295),
+    ("%x %X %#x %#X", "u", 0xBEEF),
+    ("%#010x", "u", 0xABC),
+    ("%o", "u", 8),
+    ("%lld", "I", -9223372036854775808),
+    ("%lld", "I", 9223372036854775807),
+    ("%llu", "U", 18446744073709551615),
+    ("%llx", "U", 0xFEDCBA9876543210),
+    ("%20llu|", "U", 12345678901234567890),
+    ("%s", "s", "hello"),
+    ("[%10s] [%-10s]", "s", "abc"),
+    ("[%.2s] [%7.2s]", "s", "abcdef"),
+    ("%s", "s", ""),
+    ("%c%c", "c", ord("Z")),
+    ("[%3c] [%-3c]", "c", ord("q")),
+]
+
+
+# Where C and Python's % disagree (a precision turns the 0 flag off, "%#x" of 0 has no 0x,
+# "%.0d" of 0 prints no digit, "%#o" is C's): checked against the host's C library.
+C_CASES: List[Tuple[str, str, int]] = [
+    ("[%08.3d]", "i", -7),
+    ("%.0d|", "i", 0),
+    ("%#x|%#o", "u", 0),
+    ("%#o|%#.5o", "u", 8),
+    ("%hhd|%hhu", "i", 300),
+    ("%hd", "i", 70000),
+]
+
+
+def _format_request(capacity: int, kind: str, value: Value, fmt: str) -> bytes:
+    body = struct.pack("<I", capacity) + kind.encode()
+    if kind in "iIuU":
+        assert isinstance(value, int)
+        body += struct.pack("<q" if kind in "iI" else "<Q", value)
+    elif kind == "s":
+        assert isinstance(value, str)
+        body += value.encode() + b"\0"
+    elif kind == "c":
+        assert isinstance(value, int)
+        body += bytes([value])
+    return body + fmt.encode() + b"\0"
+
+
+def _python_format(fmt: str, kind: str, value: Value) -> str:
+    fmt = fmt.replace("ll", "")  # Python's % has no length modifiers beyond h, l and L
+    if kind == "n":
+        return fmt % ()
+    if kind == "c":
+        assert isinstance(value, int)
+        value = chr(value)
+    count = fmt.replace("%%", "").count("%")
+    return fmt % ((value,) * count)
+
+
+@pytest.fixture
+def libc(load_app: LoadApp) -> EnclaveApp:
+    return load_app("libc", HEAP)
+
+
+def _snprintf(app: EnclaveApp, capacity: int, fmt: str, kind: str, value: Value) -> Tuple[int, str]:
+    output = app.ecall(LIBC_FORMAT, _format_request(capacity, kind, value, fmt))
+    return struct.unpack_from("<i", output)[0], output[4:].decode()
+
+
+@pytest.mark.parametrize(("fmt", "kind", "value"), CASES)
+def test_snprintf_matches_python(libc: EnclaveApp, fmt: str, kind: str, value: Value) -> None:
+    expected = _python_format(fmt, kind, value)
+    assert _snprintf(libc, 256, fmt, kind, value) == (len(expected), expected)
+
+
+@pytest.mark.parametrize(("fmt", "kind", "value"), C_CASES)
+def test_snprintf_matches_host_c_library(libc: EnclaveApp, fmt: str, kind: str, value: int) -> None:
+    host = ctypes.CDLL(ctypes.util.find_library("c"))
+    buffer = ctypes.create_string_buffer(256)
+    arguments = [ctypes.c_int(value)] * 4 if kind == "i" else [ctypes.c_uint(value)] * 4
+    length = host.snprintf(buffer, ctypes.c_size_t(256), fmt.encode(), *arguments)
+    assert _snprintf(libc, 256, fmt, kind, value) == (length, buffer.value.decode())
+
+
+def test_snprintf_truncates_and_counts(libc: EnclaveApp) -> None:
+    # The return value is the full length; the buffer holds capacity - 1 bytes and a NUL.
+    assert _snprintf(libc, 6, "%s world", "s", "hello") == (11, "hello")
+    assert _snprintf(libc, 1, "%d", "i", 12345) == (5, "")
+    assert _snprintf(libc, 0, "%d", "i", 12345) == (5, "")
+    assert _snprintf(libc, 4, "%#x", "u", 0xFFFF) == (6, "0xf")
+
+
+def test_snprintf_pointer_and_unsupported(libc: EnclaveApp) -> None:
+    assert _snprintf(libc, 64, "%p", "U", 0x1000) == (6, "0x1000")
+    # No floating point: the conversion shows itself instead of printing garbage.
+    assert _snprintf(libc, 64, "%f|", "n", None) == (3, "%f|")
+
+
+def test_heap_churn(libc: EnclaveApp) -> None:
+    assert libc.ecall(LIBC_HEAP, struct.pack("<I", 50)) == b"ok"
+    # Everything was freed: the same again finds room.
+    assert libc.ecall(LIBC_HEAP, struct.pack("<I", 50)) == b"ok"
+
+
+def test_heap_limits(libc: EnclaveApp) -> None:
+    assert libc.ecall(LIBC_HEAP_LIMITS) == b"ok"
+
+
+def test_no_heap(load_app: LoadApp) -> None:
+    app = load_app("libc")
+    assert app.call(LIBC_HEAP, struct.pack("<I", 1))[0] == EnclaveStatus.OUTPUT_TOO_SMALL
+
+
+def test_heap_from_two_tcss_at_once(load_app: LoadApp) -> None:
+    app = load_app("libc", ImageParams(threads=2, heap_size=1 << 20))
+    results: List[bytes] = []
+    errors: List[BaseException] = []
+
+    def run(thread: int) -> None:
+        try:
+            results.append(app.ecall(LIBC_HEAP_RACE, struct.pack("<I", 200), thread=thread))
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    workers = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert results == [struct.pack("<I", 0)] * 2
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("hello world", "o"), ("abc", "abd"), ("abc", "ab"), ("", "x"), ("mississippi", "ssi")],
+)
+def test_strings_match_python(libc: EnclaveApp, a: str, b: str) -> None:
+    output = libc.ecall(LIBC_STRINGS, a.encode() + b"\0" + b.encode() + b"\0")
+    numbers = list(struct.unpack_from("<8i", output))
+    texts = output[32:].split(b"\0")
+
+    def sign(value: int) -> int:
+        return (value > 0) - (value < 0)
+
+    def cmp(x: str, y: str) -> int:
+        return sign((x > y) - (x < y))
+
+    first = b[0]
+    assert numbers == [
+        len(a),
+        min(len(a), 3),
+        cmp(a, b),
+        cmp(a[:2], b[:2]),
+        a.find(first),
+        a.rfind(first),
+        a.find(b),
+        a.find(first),
+    ]
+    assert texts[:2] == [(a + b).encode(), a[:4].encode()]
+
+
+def test_log_reaches_python_logging(libc: EnclaveApp, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="vmpl_sgx.enclave"):
+        assert libc.ecall(LIBC_LOG, b"hi there") == b""
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("vmpl_sgx.enclave", logging.INFO, "enclave says hi there (8)")
+    ]
+
+
+def test_log_handler_of_the_application_wins(libc: EnclaveApp) -> None:
+    lines: List[bytes] = []
+    libc.register_ocall(OCALL_LOG, lines.append)
+    libc.ecall(LIBC_LOG, b"x")
+    assert lines == [struct.pack("<I", logging.INFO) + b"enclave says x (1)"]
+
+
+def test_assert_fails_as_abort(libc: EnclaveApp) -> None:
+    assert libc.ecall(LIBC_CHECK) == b""
+    with pytest.raises(EnclaveAbortError) as caught:
+        libc.ecall(LIBC_CHECK, b"not empty")
+    assert caught.value.vector == UD
+    assert "enclave.c" in caught.value.message
+    assert caught.value.message.endswith("assertion failed: call->input_len == 0")
+    assert "aborted" in str(caught.value)
+    # The TCS is usable again afterwards, as after any fault.
+    assert libc.ecall(LIBC_CHECK) == b""
+
+
+def test_abort_is_a_typed_fault(libc: EnclaveApp) -> None:
+    with pytest.raises(EnclaveAbortError) as caught:
+        libc.ecall(LIBC_ABORT)
+    assert isinstance(caught.value, EnclaveFaultError)
+    assert (caught.value.call_id, caught.value.message) == (LIBC_ABORT, "abort() called")
+
+
+def test_random_bytes(libc: EnclaveApp) -> None:
+    first = libc.ecall(LIBC_RANDOM, struct.pack("<I", 4096))
+    second = libc.ecall(LIBC_RANDOM, struct.pack("<I", 13))
+    assert (len(first), len(second)) == (4096, 13)
+    assert first[:13] != second
+    # 4096 hardware bytes use (nearly) every byte value; a stuck source would not.
+    assert len(set(first)) > 200
+    assert libc.ecall(LIBC_RANDOM, struct.pack("<I", 0)) == b""
+    with pytest.raises(EcallError):
+        libc.ecall(LIBC_RANDOM, struct.pack("<I", 4097))
