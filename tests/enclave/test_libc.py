@@ -25,6 +25,7 @@ from vmpl_sgx.samples import (
     LIBC_HEAP_LIMITS,
     LIBC_HEAP_RACE,
     LIBC_LOG,
+    LIBC_MISUSE,
     LIBC_RANDOM,
     LIBC_STRINGS,
 )
@@ -149,6 +150,23 @@ def test_heap_churn(libc: EnclaveApp) -> None:
 
 def test_heap_limits(libc: EnclaveApp) -> None:
     assert libc.ecall(LIBC_HEAP_LIMITS) == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        (0, "free: pointer not from malloc, or freed twice"),
+        (1, "free: pointer not from malloc, or freed twice"),
+        (2, "malloc: heap block header overwritten"),
+    ],
+)
+def test_heap_misuse_aborts(libc: EnclaveApp, how: int, message: str) -> None:
+    with pytest.raises(EnclaveAbortError) as caught:
+        libc.ecall(LIBC_MISUSE, bytes([how]))
+    assert caught.value.message == message
+    if how < 2:
+        # The abort released the heap's lock and left the heap whole.
+        assert libc.ecall(LIBC_HEAP, struct.pack("<I", 2)) == b"ok"
 
 
 def test_no_heap(load_app: LoadApp) -> None:

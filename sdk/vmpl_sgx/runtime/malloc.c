@@ -6,11 +6,15 @@
  *
  * The heap is not measured, so nothing in it is trusted: the first call
  * writes one free block over all of it before anything reads a header.
+ * A header that cannot be right (an overflow wrote over it) or a pointer
+ * that free or realloc never handed out aborts the ecall, with the lock
+ * released first, rather than corrupting the heap further.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime_state.h"
+#include "vmpl_sgx_libc.h"
 
 #define ALIGN		16
 #define HEADER		16	/* keeps payloads 16-byte aligned */
@@ -67,13 +71,38 @@ static struct block *at(uint64_t address)
 	return (struct block *)(uintptr_t)address;
 }
 
+/* Whether the block at `address` has a size that fits the heap from there. */
+static int sane(uint64_t address)
+{
+	uint64_t size = at(address)->size_used & ~USED;
+
+	return size >= HEADER && !(size % ALIGN) && size <= heap_end - address;
+}
+
+/* The block of a pointer malloc handed out and nobody freed yet, or 0. */
+static uint64_t owned_block(const void *ptr)
+{
+	uint64_t address = (uintptr_t)ptr - HEADER;
+
+	if (!heap_ready || (uintptr_t)ptr % ALIGN || (uintptr_t)ptr < heap_start + HEADER ||
+	    (uintptr_t)ptr >= heap_end || !(at(address)->size_used & USED) || !sane(address))
+		return 0;
+	return address;
+}
+
+static __attribute__((noreturn)) void corrupted(const char *message)
+{
+	unlock();
+	vmpl_sgx_abort_message(message);
+}
+
 /* Merge the free blocks that follow the free block at `address` into it. */
 static void absorb(uint64_t address)
 {
 	struct block *b = at(address);
 	uint64_t next = address + b->size_used;
 
-	while (next < heap_end && !(at(next)->size_used & USED)) {
+	while (next < heap_end && !(at(next)->size_used & USED) && sane(next)) {
 		b->size_used += at(next)->size_used;
 		next = address + b->size_used;
 	}
@@ -110,6 +139,8 @@ void *malloc(size_t size)
 	lock();
 	if (setup()) {
 		for (address = heap_start; address < heap_end; address += at(address)->size_used & ~USED) {
+			if (!sane(address))
+				corrupted("malloc: heap block header overwritten");
 			if (at(address)->size_used & USED)
 				continue;
 			absorb(address);
@@ -126,10 +157,15 @@ void *malloc(size_t size)
 
 void free(void *ptr)
 {
+	uint64_t address;
+
 	if (!ptr)
 		return;
 	lock();
-	at((uintptr_t)ptr - HEADER)->size_used &= ~USED;
+	address = owned_block(ptr);
+	if (!address)
+		corrupted("free: pointer not from malloc, or freed twice");
+	at(address)->size_used &= ~USED;
 	unlock();
 }
 
@@ -155,8 +191,10 @@ void *realloc(void *ptr, size_t size)
 		return malloc(size);
 	if (!need)
 		return NULL;
-	address = (uintptr_t)ptr - HEADER;
 	lock();
+	address = owned_block(ptr);
+	if (!address)
+		corrupted("realloc: pointer not from malloc, or freed");
 	have = at(address)->size_used & ~USED;
 	if (have < need) {
 		/* Grow in place into free blocks that follow, if they are enough. */

@@ -25,6 +25,8 @@
  *         the hardware gave none.
  * ecall 8 heap_limits(): malloc of more than the heap, calloc overflow and
  *         a realloc that cannot grow all fail cleanly; answers "ok".
+ * ecall 9 misuse(u8 how): 0 frees a block twice, 1 frees a stack address,
+ *         2 writes past a block and then allocates; each aborts the ecall.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -309,6 +311,33 @@ static uint64_t ecall_heap_limits(struct vmpl_sgx_call *call)
 	return vmpl_sgx_output(call, "ok", 2);
 }
 
+static uint64_t ecall_misuse(struct vmpl_sgx_call *call)
+{
+	char local[16];
+	uint8_t *block;
+	void *volatile wrong = local;	/* volatile: the compiler would refuse to free it */
+
+	if (call->input_len != 1)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	block = malloc(24);
+	if (!block)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	switch (call->input[0]) {
+	case 0:
+		free(block);
+		free(block);
+		break;
+	case 1:
+		free(wrong);
+		break;
+	case 2:
+		memset(block, 0xff, 40);	/* over the next block's header */
+		free(malloc(1000));
+		break;
+	}
+	return VMPL_SGX_ENCLAVE_STATUS_OK;
+}
+
 VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(0, ecall_format)
 	VMPL_SGX_ECALL(1, ecall_heap)
@@ -319,4 +348,5 @@ VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(6, ecall_abort)
 	VMPL_SGX_ECALL(7, ecall_random)
 	VMPL_SGX_ECALL(8, ecall_heap_limits)
+	VMPL_SGX_ECALL(9, ecall_misuse)
 )
