@@ -10,7 +10,7 @@
 #   guest        tests/vm/guest (device-only tests that start and stop their own SEH)
 #   demo         python -m vmpl_sgx demo --backend device
 # then stops the SEH and unloads the module (not with VMPL_SGX_KEEP_MODULE set: the debug
-# tier checks for leaks before it unloads). Logs go to $VMPL_SGX_VM_RESULTS; the last line
+# tier checks for leaks before it unloads). After the fuzz runs live.pages must be 0. Logs go to $VMPL_SGX_VM_RESULTS; the last line
 # is one summary (VMTIER part=result, ...); the exit status is non-zero if any part
 # failed.
 set -u
@@ -121,6 +121,17 @@ fi
 # ---- (c) the fuzzer, when there is one
 . "$START/tests/vm/fuzz_runs.sh"
 fuzz_runs
+# kmemleak cannot see page leaks: with every enclave of the fuzz runs closed, the module
+# must hold no page (live.pages; the shared SEH may still be finishing a DESTROY).
+live_pages() { sed -n 's/^live.pages //p' /sys/kernel/debug/vmpl_sgx/stats 2>/dev/null; }
+waited=0
+while [ "$(live_pages)" != 0 ] && [ $waited -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
+live=$(live_pages)
+if [ "${live:-x}" = 0 ]; then
+    note "live.pages=0 after fuzz"
+else
+    fail "pages=FAILED (live.pages ${live:-unreadable} after the fuzz runs)"
+fi
 
 # ---- (d) device-only tests; they start and stop their own SEH
 stop_seh
