@@ -1104,6 +1104,19 @@ must hold the request.
     """Request a KEYREQUEST (512); answer struct vmpl_sgx_key_answer."""
 
 
+class RuntimeOcall(enum.IntEnum):
+    """Ocall ids the enclave runtime's libc makes on its own; the host SDK (EnclaveApp) serves them.
+Applications must not reuse them.
+"""
+
+    LOG = 4294966784
+    """Request u32 level (Python logging numbers) then the text; goes to the vmpl_sgx.enclave
+    logger.
+    """
+    ABORT = 4294966785
+    """Request u32 0 then the message abort() or assert left; the entry then ends with #UD."""
+
+
 class Targetinfo(ctypes.Structure):
     """Names the enclave a report is for (its report key MACs the report)."""
 

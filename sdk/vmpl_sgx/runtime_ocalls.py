@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 import struct
 
-OCALL_LOG = 0xFFFFFE00
-OCALL_ABORT = 0xFFFFFE01
+from vmpl_sgx._abi import RuntimeOcall
+
+OCALL_LOG = int(RuntimeOcall.LOG)
+OCALL_ABORT = int(RuntimeOcall.ABORT)
 RUNTIME_OCALLS = (OCALL_LOG, OCALL_ABORT)
 
 enclave_log = logging.getLogger("vmpl_sgx.enclave")

@@ -23,8 +23,10 @@ from .conftest import ROOT
 INCLUDES = [
     ROOT / "kernel_module" / "include" / "uapi",
     ROOT / "kernel_module" / "gen",
-    ROOT / "sdk" / "vmpl_sgx" / "runtime" / "include",
 ]
+# The enclave runtime's include directory carries the enclave libc's own stdio.h and
+# string.h; the probes are host programs, so it is searched after the system headers.
+ENCLAVE_INCLUDE = ROOT / "sdk" / "vmpl_sgx" / "runtime" / "include"
 LINUX_SGX_HEADER = Path("/usr/include/x86_64-linux-gnu/asm/sgx.h")
 
 PRELUDE = """
@@ -68,7 +70,7 @@ def compile_and_run(tmp_path: Path, source: str) -> str:
     exe = tmp_path / "probe"
     src.write_text(source)
     flags = ["-std=c11", "-Wall", "-Wextra", "-Werror"]
-    include = [f"-I{p}" for p in INCLUDES]
+    include = [f"-I{p}" for p in INCLUDES] + ["-idirafter", str(ENCLAVE_INCLUDE)]
     subprocess.run([compiler(), *flags, *include, str(src), "-o", str(exe)], check=True)
     return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
 

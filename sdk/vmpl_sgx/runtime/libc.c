@@ -33,12 +33,12 @@ uint64_t vmpl_sgx_log(int level, const char *format, ...)
 	va_start(args, format);
 	vsnprintf(text, sizeof(text), format, args);
 	va_end(args);
-	return send_text(VMPL_SGX_OCALL_LOG, (uint32_t)level, text);
+	return send_text(VMPL_SGX_RUNTIME_OCALL_LOG, (uint32_t)level, text);
 }
 
 void vmpl_sgx_abort_message(const char *message)
 {
-	send_text(VMPL_SGX_OCALL_ABORT, 0, message);
+	send_text(VMPL_SGX_RUNTIME_OCALL_ABORT, 0, message);
 	for (;;)
 		__asm__ volatile("ud2");
 }

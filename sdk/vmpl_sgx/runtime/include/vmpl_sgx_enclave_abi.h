@@ -203,6 +203,14 @@ struct vmpl_sgx_enclave_ocall_answer {
 #define VMPL_SGX_LEAF_EREPORT 4294967040U
 #define VMPL_SGX_LEAF_EGETKEY 4294967041U
 
+/*
+ * VMPL_SGX_RUNTIME_OCALL_* - Ocall ids the enclave runtime's libc makes on its own; the host SDK (EnclaveApp) serves them. Applications must not reuse them.
+ * @VMPL_SGX_RUNTIME_OCALL_LOG: Request u32 level (Python logging numbers) then the text; goes to the vmpl_sgx.enclave logger.
+ * @VMPL_SGX_RUNTIME_OCALL_ABORT: Request u32 0 then the message abort() or assert left; the entry then ends with #UD.
+ */
+#define VMPL_SGX_RUNTIME_OCALL_LOG 4294966784U
+#define VMPL_SGX_RUNTIME_OCALL_ABORT 4294966785U
+
 /**
  * struct vmpl_sgx_targetinfo - Names the enclave a report is for (its report key MACs the report).
  * @mrenclave: MRENCLAVE of the target.

@@ -15,12 +15,12 @@
 #include <stdint.h>
 
 /*
- * Ocall ids the runtime itself uses. The SDK serves them (EnclaveApp): LOG
- * goes to Python's logging (logger "vmpl_sgx.enclave"), ABORT makes the
- * ecall raise EnclaveAbortError. Applications must not reuse them.
+ * The ocall ids the runtime itself uses, VMPL_SGX_RUNTIME_OCALL_LOG and
+ * _ABORT, come from the spec (vmpl_sgx_enclave_abi.h). The SDK serves them
+ * (EnclaveApp): LOG goes to Python's logging (logger "vmpl_sgx.enclave"),
+ * ABORT makes the ecall raise EnclaveAbortError.
  */
-#define VMPL_SGX_OCALL_LOG	0xFFFFFE00u
-#define VMPL_SGX_OCALL_ABORT	0xFFFFFE01u
+#include "vmpl_sgx_enclave_abi.h"
 
 /* Levels as Python's logging numbers them. */
 #define VMPL_SGX_LOG_DEBUG	10
