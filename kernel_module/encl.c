@@ -14,7 +14,11 @@
 #include "encl.h"
 #include "stats.h"
 
-struct vmpl_sgx_encl *encl_alloc(void)
+/* Created enclaves, so that the end of their SEH session can mark them broken. */
+static DEFINE_SPINLOCK(encl_list_lock);
+static LIST_HEAD(encl_list);
+
+struct vmpl_sgx_encl *vmpl_sgx_encl_alloc(void)
 {
 	struct vmpl_sgx_encl *encl;
 
@@ -26,12 +30,33 @@ struct vmpl_sgx_encl *encl_alloc(void)
 	mutex_init(&encl->lock);
 	mutex_init(&encl->run_lock);
 	xa_init(&encl->tcs);
+	INIT_LIST_HEAD(&encl->node);
 	encl->state = ENCL_NEW;
 	return encl;
 }
 
+/* CREATE succeeded: the enclave lives in encl->session from now on. */
+void vmpl_sgx_encl_created(struct vmpl_sgx_encl *encl)
+{
+	spin_lock(&encl_list_lock);
+	list_add(&encl->node, &encl_list);
+	spin_unlock(&encl_list_lock);
+}
+
+/* The SEH of @session went away: its enclaves are broken, and counted so. */
+void vmpl_sgx_encl_session_ended(u64 session)
+{
+	struct vmpl_sgx_encl *encl;
+
+	spin_lock(&encl_list_lock);
+	list_for_each_entry(encl, &encl_list, node)
+		if (encl->session == session)
+			vmpl_sgx_encl_mark_broken(encl);
+	spin_unlock(&encl_list_lock);
+}
+
 /* Last close: give up interrupted RUNs, DESTROY in the SEH, free everything. */
-void encl_release(struct vmpl_sgx_encl *encl)
+void vmpl_sgx_encl_release(struct vmpl_sgx_encl *encl)
 {
 	struct encl_tcs *t;
 	unsigned long index;
@@ -39,14 +64,18 @@ void encl_release(struct vmpl_sgx_encl *encl)
 	int ret;
 
 	xa_for_each(&encl->tcs, index, t) {
-		seh_call_abandon(t->pending);
+		vmpl_sgx_seh_call_abandon(t->pending);
 		kfree(t);
 	}
 	xa_destroy(&encl->tcs);
 
+	spin_lock(&encl_list_lock);
+	list_del(&encl->node);
+	spin_unlock(&encl_list_lock);
+
 	if (encl->state >= ENCL_CREATED) {
-		if (seh_session_alive(encl->session)) {
-			ret = seh_destroy(encl->session, encl->handle);
+		if (vmpl_sgx_seh_session_alive(encl->session)) {
+			ret = vmpl_sgx_seh_destroy(encl->session, encl->handle);
 			if (ret)
 				pr_warn_ratelimited("DESTROY of enclave 0x%llx failed (%d)\n",
 						    encl->handle, ret);
@@ -63,18 +92,18 @@ void encl_release(struct vmpl_sgx_encl *encl)
 	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_ENCLAVES, -1);
 }
 
-bool encl_is_owner(const struct vmpl_sgx_encl *encl)
+bool vmpl_sgx_encl_is_owner(const struct vmpl_sgx_encl *encl)
 {
 	return encl->owner == task_tgid(current);
 }
 
-int encl_state(struct vmpl_sgx_encl *encl)
+int vmpl_sgx_encl_state(struct vmpl_sgx_encl *encl)
 {
 	return smp_load_acquire(&encl->state);
 }
 
 /* Publishes everything written before it (handle, base, size, ...). */
-void encl_set_state(struct vmpl_sgx_encl *encl, int state)
+void vmpl_sgx_encl_set_state(struct vmpl_sgx_encl *encl, int state)
 {
 	smp_store_release(&encl->state, state);
 }
@@ -83,22 +112,22 @@ void encl_set_state(struct vmpl_sgx_encl *encl, int state)
  * Broken: marked so after a call whose outcome is unknown, or created in an
  * SEH session that has ended (the loopback SEH closed its device or died).
  */
-bool encl_is_broken(struct vmpl_sgx_encl *encl)
+bool vmpl_sgx_encl_is_broken(struct vmpl_sgx_encl *encl)
 {
 	if (test_bit(ENCL_BROKEN, &encl->flags))
 		return true;
-	return encl_state(encl) >= ENCL_CREATED &&
-	       !seh_session_alive(encl->session);
+	return vmpl_sgx_encl_state(encl) >= ENCL_CREATED &&
+	       !vmpl_sgx_seh_session_alive(encl->session);
 }
 
-void encl_mark_broken(struct vmpl_sgx_encl *encl)
+void vmpl_sgx_encl_mark_broken(struct vmpl_sgx_encl *encl)
 {
 	if (!test_and_set_bit(ENCL_BROKEN, &encl->flags))
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_BROKEN, 1);
 }
 
 /* Make sure @n bounce pages exist; called with encl->lock held. */
-int encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n)
+int vmpl_sgx_encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n)
 {
 	struct page *page;
 
@@ -116,7 +145,7 @@ int encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n)
  * Mark the TCS at @index running. -EBUSY if a RUN is already active on it.
  * *pending receives an interrupted call of an earlier RUN to collect, if any.
  */
-int encl_tcs_claim(struct vmpl_sgx_encl *encl, unsigned long index,
+int vmpl_sgx_encl_tcs_claim(struct vmpl_sgx_encl *encl, unsigned long index,
 		   struct seh_call **pending)
 {
 	struct encl_tcs *t;
@@ -150,7 +179,7 @@ out:
 }
 
 /* End the RUN on @index; keep @pending (may be NULL) for the next RUN to collect. */
-void encl_tcs_unclaim(struct vmpl_sgx_encl *encl, unsigned long index,
+void vmpl_sgx_encl_tcs_unclaim(struct vmpl_sgx_encl *encl, unsigned long index,
 		      struct seh_call *pending)
 {
 	struct encl_tcs *t;

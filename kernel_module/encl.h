@@ -7,6 +7,7 @@
 #ifndef VMPL_SGX_ENCL_H
 #define VMPL_SGX_ENCL_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/types.h>
@@ -25,11 +26,12 @@ enum encl_state {
 
 struct vmpl_sgx_encl {
 	struct pid *owner;	/* thread group that opened the file */
+	struct list_head node;	/* on the list of created enclaves */
 	struct mutex lock;	/* CREATE, ADD_PAGES, INIT; only ever trylocked */
-	int state;		/* enum encl_state; see encl_state() */
+	int state;		/* enum encl_state; see vmpl_sgx_encl_state() */
 	unsigned long flags;
 
-	/* Set by CREATE (under lock), read by RUN after encl_state(). */
+	/* Set by CREATE (under lock), read by RUN after vmpl_sgx_encl_state(). */
 	u64 session;		/* SEH session the enclave lives in */
 	u64 handle;		/* SEH handle */
 	u64 base;
@@ -51,20 +53,22 @@ struct encl_tcs {
 	struct seh_call *pending;	/* ENTER still going after -ERESTARTSYS */
 };
 
-struct vmpl_sgx_encl *encl_alloc(void);
-void encl_release(struct vmpl_sgx_encl *encl);
+struct vmpl_sgx_encl *vmpl_sgx_encl_alloc(void);
+void vmpl_sgx_encl_release(struct vmpl_sgx_encl *encl);
+void vmpl_sgx_encl_created(struct vmpl_sgx_encl *encl);
+void vmpl_sgx_encl_session_ended(u64 session);
 
-bool encl_is_owner(const struct vmpl_sgx_encl *encl);
-bool encl_is_broken(struct vmpl_sgx_encl *encl);
-void encl_mark_broken(struct vmpl_sgx_encl *encl);
-int encl_state(struct vmpl_sgx_encl *encl);
-void encl_set_state(struct vmpl_sgx_encl *encl, int state);
+bool vmpl_sgx_encl_is_owner(const struct vmpl_sgx_encl *encl);
+bool vmpl_sgx_encl_is_broken(struct vmpl_sgx_encl *encl);
+void vmpl_sgx_encl_mark_broken(struct vmpl_sgx_encl *encl);
+int vmpl_sgx_encl_state(struct vmpl_sgx_encl *encl);
+void vmpl_sgx_encl_set_state(struct vmpl_sgx_encl *encl, int state);
 
-int encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n);
+int vmpl_sgx_encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n);
 
-int encl_tcs_claim(struct vmpl_sgx_encl *encl, unsigned long index,
+int vmpl_sgx_encl_tcs_claim(struct vmpl_sgx_encl *encl, unsigned long index,
 		   struct seh_call **pending);
-void encl_tcs_unclaim(struct vmpl_sgx_encl *encl, unsigned long index,
+void vmpl_sgx_encl_tcs_unclaim(struct vmpl_sgx_encl *encl, unsigned long index,
 		      struct seh_call *pending);
 
 #endif /* VMPL_SGX_ENCL_H */

@@ -20,8 +20,15 @@
 #include "seh_abi.h"
 #include "ioctl_table.h"
 #include "encl.h"
+#include "ioctl.h"
 #include "seh.h"
 #include "stats.h"
+
+/* Every command of /dev/vmpl_sgx: the spec's table picks the handler. */
+long vmpl_sgx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return vmpl_sgx_ioctl_dispatch(file, cmd, (void __user *)arg);
+}
 
 #define SECINFO_PERMS (VMPL_SGX_SECINFO_R | VMPL_SGX_SECINFO_W | VMPL_SGX_SECINFO_X)
 #define SECINFO_TYPE_SHIFT 8
@@ -29,11 +36,11 @@
 /* Step 1 of CREATE, ADD_PAGES and INIT: owner, busy, broken. Takes encl->lock. */
 static int encl_begin(struct vmpl_sgx_encl *encl)
 {
-	if (!encl_is_owner(encl))
+	if (!vmpl_sgx_encl_is_owner(encl))
 		return -EPERM;
 	if (!mutex_trylock(&encl->lock))
 		return -EBUSY;
-	if (encl_is_broken(encl)) {
+	if (vmpl_sgx_encl_is_broken(encl)) {
 		mutex_unlock(&encl->lock);
 		return -EIO;
 	}
@@ -43,7 +50,7 @@ static int encl_begin(struct vmpl_sgx_encl *encl)
 static void encl_end(struct vmpl_sgx_encl *encl, bool lost)
 {
 	if (lost)
-		encl_mark_broken(encl);
+		vmpl_sgx_encl_mark_broken(encl);
 	mutex_unlock(&encl->lock);
 }
 
@@ -85,7 +92,7 @@ long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = seh_create(page, &session, &handle, &lost);	/* 6 */
+	ret = vmpl_sgx_seh_create(page, &session, &handle, &lost);	/* 6 */
 	if (ret)
 		goto out;
 	encl->session = session;
@@ -93,7 +100,8 @@ long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg)
 	encl->base = secs->base;
 	encl->size = secs->size;
 	encl->attributes = secs->attributes;
-	encl_set_state(encl, ENCL_CREATED);
+	vmpl_sgx_encl_set_state(encl, ENCL_CREATED);
+	vmpl_sgx_encl_created(encl);
 	vmpl_sgx_stat_add(VMPL_SGX_STAT_ENCLAVES_CREATED, 1);
 out:
 	if (page)
@@ -150,7 +158,7 @@ static long add_pages_loop(struct vmpl_sgx_encl *encl,
 	bool fault;
 	long ret;
 
-	ret = encl_bounce_reserve(encl, min_t(u64, max_pages, add->length >> PAGE_SHIFT));
+	ret = vmpl_sgx_encl_bounce_reserve(encl, min_t(u64, max_pages, add->length >> PAGE_SHIFT));
 	if (ret)
 		return ret;
 
@@ -171,7 +179,7 @@ static long add_pages_loop(struct vmpl_sgx_encl *encl,
 		}
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_BYTES_IN, (u64)i * PAGE_SIZE);
 		if (i) {
-			ret = seh_add_pages(encl->session, encl->handle,
+			ret = vmpl_sgx_seh_add_pages(encl->session, encl->handle,
 					    encl->bounce, i, add->offset + *count,
 					    secinfo_flags, desc_flags, &done, lost);
 			*count += (u64)done << PAGE_SHIFT;
@@ -228,7 +236,7 @@ long vmpl_sgx_ioc_enclave_add_pages(struct file *file, void __user *arg)
 	ret = secinfo_check(&secinfo);				/* 8 */
 	if (ret)
 		goto out;
-	ret = seh_limits_get(encl->session, &lim);
+	ret = vmpl_sgx_seh_limits_get(encl->session, &lim);
 	if (ret)
 		goto out;
 	ret = add_pages_loop(encl, &add, (u32)secinfo.flags,	/* 9 */
@@ -284,9 +292,9 @@ long vmpl_sgx_ioc_enclave_init(struct file *file, void __user *arg)
 		ret = -EACCES;
 		goto out;
 	}
-	ret = seh_init(encl->session, encl->handle, page, &rsp, &lost); /* 7 */
+	ret = vmpl_sgx_seh_init(encl->session, encl->handle, page, &rsp, &lost); /* 7 */
 	if (!ret)
-		encl_set_state(encl, ENCL_INITIALIZED);
+		vmpl_sgx_encl_set_state(encl, ENCL_INITIALIZED);
 out:
 	if (page)
 		vmpl_sgx_free_page(page);
@@ -303,12 +311,12 @@ long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg)
 
 	static_assert(sizeof(info) == VMPL_SGX_INFO_SIZE_VER0);
 	memset(&info, 0, sizeof(info));
-	seh_limits_info(&lim);
+	vmpl_sgx_seh_limits_info(&lim);
 	info.size = VMPL_SGX_INFO_SIZE_VER0;
 	info.api_version = VMPL_SGX_API_VERSION;
 	info.seh_protocol = VMPL_SGX_SEH_PROTOCOL;
 	info.seh_version = lim.version;
-	info.transport = seh_transport_id();
+	info.transport = vmpl_sgx_seh_transport_id();
 	info.capabilities = lim.capabilities;
 	info.max_pages_per_call = lim.max_pages_per_call;
 	info.max_run_buffer = lim.max_run_buffer;
@@ -427,11 +435,11 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	bool lost = false;
 	long ret;
 
-	if (!encl_is_owner(encl))				/* 1 */
+	if (!vmpl_sgx_encl_is_owner(encl))				/* 1 */
 		return -EPERM;
-	if (encl_is_broken(encl))
+	if (vmpl_sgx_encl_is_broken(encl))
 		return -EIO;
-	if (encl_state(encl) != ENCL_INITIALIZED)		/* 2 */
+	if (vmpl_sgx_encl_state(encl) != ENCL_INITIALIZED)		/* 2 */
 		return -EINVAL;
 	if (copy_from_user(&run, arg, sizeof(run)))		/* 3 */
 		return -EFAULT;
@@ -443,7 +451,7 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	if (run.tcs < encl->base || run.tcs - encl->base >= encl->size || /* 6 */
 	    !PAGE_ALIGNED(run.tcs))
 		return -EINVAL;
-	ret = seh_limits_get(encl->session, &lim);
+	ret = vmpl_sgx_seh_limits_get(encl->session, &lim);
 	if (ret)
 		return ret;
 	if (run.input_len > lim.max_run_buffer ||		/* 7 */
@@ -460,35 +468,35 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 		goto free;
 
 	index = (run.tcs - encl->base) >> PAGE_SHIFT;
-	ret = encl_tcs_claim(encl, index, &c);			/* 9 */
+	ret = vmpl_sgx_encl_tcs_claim(encl, index, &c);			/* 9 */
 	if (ret)
 		goto free;
 	if (c) {
 		/* The restarted RUN of an interrupted one: collect, don't enter. */
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_COLLECTED, 1);
 	} else {
-		c = seh_enter_prepare(encl->session, encl->handle,
+		c = vmpl_sgx_seh_enter_prepare(encl->session, encl->handle,
 				      run.tcs - encl->base, run.function,
 				      run.call_id, in, run.input_len, out,
 				      run.output_capacity);
 		if (IS_ERR(c)) {
 			ret = PTR_ERR(c);
 			c = NULL;
-			encl_tcs_unclaim(encl, index, NULL);
+			vmpl_sgx_encl_tcs_unclaim(encl, index, NULL);
 			goto free;
 		}
 	}
-	ret = seh_enter_finish(c, &rsp, &lost);			/* 10 */
+	ret = vmpl_sgx_seh_enter_finish(c, &rsp, &lost);			/* 10 */
 	if (ret == -ERESTARTSYS) {
 		/* The call keeps going; the next RUN on this TCS collects it. */
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_INTERRUPTED, 1);
-		encl_tcs_unclaim(encl, index, c);
+		vmpl_sgx_encl_tcs_unclaim(encl, index, c);
 		c = NULL;
 		goto free;
 	}
-	encl_tcs_unclaim(encl, index, NULL);
+	vmpl_sgx_encl_tcs_unclaim(encl, index, NULL);
 	if (lost)
-		encl_mark_broken(encl);
+		vmpl_sgx_encl_mark_broken(encl);
 	if (ret)
 		goto put;
 
@@ -503,7 +511,7 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	if (copy_to_user(arg, &run, sizeof(run)))
 		ret = -EFAULT;
 put:
-	seh_call_put(c);
+	vmpl_sgx_seh_call_put(c);
 free:
 	run_free_pages(in, ARRAY_SIZE(in));
 	run_free_pages(out, ARRAY_SIZE(out));

@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The loopback transport: SEH calls go to a user-space SEH through
- * /dev/vmpl_sgx_seh instead of VMPL0, in the message format of the spec's
- * loopback group. A read() returns one pending call: header, page table,
- * Calling Area image, page contents. A write() answers one call: header
- * (seq echoed, RAX = result, RCX = response length), the request's writable
- * pages in order, the Calling Area image holding the response, the new
- * contents of those pages.
+ * The emulated VMPL0 gate (transport=loopback): per-CPU Calling Area pages,
+ * an emulated GHCB MSR, and a "VMGEXIT" that hands the Calling Area, the
+ * registers and the request's pages to a user-space SEH on /dev/vmpl_sgx_seh,
+ * in the message format of the spec's loopback group. Until the SEH has
+ * answered, the VMGEXIT returns as a preempted VMPL0 would: call_pending
+ * still 1, and the common loop (seh_call.c) waits and runs VMPL0 again. The
+ * run after the answer writes it into the Calling Area and the registers and
+ * clears call_pending, as VMPL0 does. The gate never sleeps.
+ *
+ * A read() returns one handed-over call: header, page table, Calling Area
+ * image, page contents. A write() answers one call: header (seq echoed,
+ * RAX = result, RCX = response length), the request's writable pages in
+ * order, the Calling Area image holding the response, the new contents of
+ * those pages. The answer is copied in before the call is claimed, so no
+ * caller ever waits behind a slow user-space copy.
  *
  * One SEH at a time (CAP_SYS_ADMIN). Each open starts a session; closing the
- * device (or the SEH dying) ends it: every queued or unanswered call fails at
- * once with -EIO, and enclaves created in the session count as broken.
+ * device (or the SEH dying) ends it: every call it had fails at once with
+ * -EIO, and enclaves created in the session count as broken.
  *
- * A well-formed answer whose seq matches no unanswered call (it timed out or
- * was withdrawn) is refused with -ENOENT; the session goes on. A malformed
- * answer is refused with -EINVAL and fails its call.
+ * A well-formed answer whose seq matches no call the SEH has read (it timed
+ * out or was withdrawn) is refused with -ENOENT; the session goes on. A
+ * malformed answer is refused with -EINVAL and fails its call.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,8 +33,9 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/poll.h>
-#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -41,88 +50,239 @@
 
 static_assert(LB_MSG_SIZE(VMPL_SGX_LB_MAX_PAGES) == VMPL_SGX_LB_MAX_MESSAGE);
 static_assert(sizeof(struct vmpl_sgx_lb_caa) == PAGE_SIZE);
+static_assert(sizeof_field(struct vmpl_sgx_lb_caa, buffer) ==
+	      sizeof_field(struct vmpl_sgx_ca, VMPL_SGX_CA_BUFFER));
+
+/*
+ * Faults the emulated gate injects, for tests of the common path's decisions:
+ * each counts down by one per event it causes.
+ */
+static unsigned int emul_refuse_runs;
+module_param(emul_refuse_runs, uint, 0644);
+MODULE_PARM_DESC(emul_refuse_runs,
+		 "Loopback: refuse this many Run-VMPL0 requests as a hypervisor may (error in the GHCB MSR response) [0]");
+
+static unsigned int emul_drop_runs;
+module_param(emul_drop_runs, uint, 0644);
+MODULE_PARM_DESC(emul_drop_runs,
+		 "Loopback: run VMPL0 this many times without it taking the call (call_pending stays 1) [0]");
+
+static unsigned int emul_clobber_ghcb;
+module_param(emul_clobber_ghcb, uint, 0644);
+MODULE_PARM_DESC(emul_clobber_ghcb,
+		 "Loopback: after this many delivered answers, leave the GHCB MSR as an NMI does (not the Run-VMPL response) [0]");
+
+/* Whether to inject the fault @count counts down; lb.lock held. */
+static bool lb_inject(unsigned int *count)
+{
+	unsigned int left = READ_ONCE(*count);
+
+	if (!left)
+		return false;
+	WRITE_ONCE(*count, left - 1);
+	return true;
+}
+
+/* What an NMI leaves in the GHCB MSR: the GHCB page's address, no response code. */
+#define LB_NMI_GHCB_VALUE 0x7ff000ULL
+
+/* This CPU's emulated Calling Area and GHCB MSR. */
+struct lb_cpu {
+	struct vmpl_sgx_ca *ca;
+	u64 ghcb;
+};
+static DEFINE_PER_CPU(struct lb_cpu, lb_cpus);
 
 static struct {
-	spinlock_t lock;		/* everything below, and seh_call.state/node/seq */
+	spinlock_t lock;		/* below, and seh_call.gate_* (irqs off) */
 	wait_queue_head_t readq;	/* the SEH waiting for a call */
-	struct list_head queue;		/* submitted, not read yet */
-	struct list_head inflight;	/* read, not answered yet */
+	wait_queue_head_t answerq;	/* callers waiting for an answer */
+	struct list_head queue;		/* handed over, not read yet */
+	struct list_head inflight;	/* read, answered or being answered */
 	u64 session;			/* live session; 0: no SEH attached */
 	u64 last_session;
 	u64 next_seq;
 } lb = {
 	.lock = __SPIN_LOCK_UNLOCKED(lb.lock),
 	.readq = __WAIT_QUEUE_HEAD_INITIALIZER(lb.readq),
+	.answerq = __WAIT_QUEUE_HEAD_INITIALIZER(lb.answerq),
 	.queue = LIST_HEAD_INIT(lb.queue),
 	.inflight = LIST_HEAD_INIT(lb.inflight),
 };
 
-/* ------------------------------------------------- transport operations */
+/* --------------------------------------------------- gate operations */
 
 static u64 lb_session(void)
 {
 	return READ_ONCE(lb.session);
 }
 
-static int lb_submit(struct seh_call *c)
+static struct vmpl_sgx_ca *lb_this_ca(void)
 {
-	spin_lock(&lb.lock);
-	if (!lb.session || c->session != lb.session) {
-		spin_unlock(&lb.lock);
-		return -EIO;
-	}
-	c->seq = ++lb.next_seq;
-	c->state = SEH_CALL_QUEUED;
-	seh_call_get(c);		/* the transport's reference */
-	list_add_tail(&c->node, &lb.queue);
-	spin_unlock(&lb.lock);
-	wake_up_interruptible(&lb.readq);
-	return 0;
+	return this_cpu_read(lb_cpus.ca);
 }
 
-/* Complete a call taken off the lists (state COMPLETING or claimed). */
-static void lb_finish(struct seh_call *c, int status)
+static u64 lb_ghcb_read(void)
 {
-	spin_lock(&lb.lock);
-	c->state = SEH_CALL_DONE;
-	spin_unlock(&lb.lock);
-	seh_call_finish(c, status);
-	seh_call_put(c);		/* drop the transport's reference */
+	return this_cpu_read(lb_cpus.ghcb);
 }
 
-static bool lb_cancel(struct seh_call *c, int status, bool queued_only)
+static void lb_ghcb_write(u64 val)
 {
-	spin_lock(&lb.lock);
-	if (c->state != SEH_CALL_QUEUED &&
-	    (queued_only || c->state != SEH_CALL_INFLIGHT)) {
-		spin_unlock(&lb.lock);
-		return false;
-	}
+	this_cpu_write(lb_cpus.ghcb, val);
+}
+
+/* Off the lists, no reference of the gate's left; lb.lock held. */
+static void lb_unlink(struct seh_call *c)
+{
 	list_del_init(&c->node);
-	c->state = SEH_CALL_COMPLETING;
-	spin_unlock(&lb.lock);
-	lb_finish(c, status);
-	return true;
+	c->gate_state = SEH_GATE_IDLE;
+	c->orphan = false;
 }
 
-/* The SEH went away: fail everything it had, at once. */
+/*
+ * Run VMPL0 once, interrupts off. Hands a new call over; takes an arrived
+ * answer as VMPL0 would deliver it; otherwise leaves call_pending set.
+ */
+static void lb_vmgexit(struct vmpl_sgx_svsm_regs *regs, struct seh_call *c)
+{
+	struct lb_cpu *cpu = this_cpu_ptr(&lb_cpus);
+	struct vmpl_sgx_ca *ca = cpu->ca;
+	bool wake = false, put = false;
+
+	if (cpu->ghcb != VMPL_SGX_GHCB_RUN_VMPL0_REQ)
+		return;		/* not a Run-VMPL0 request: nothing runs */
+
+	spin_lock(&lb.lock);
+	if (lb_inject(&emul_refuse_runs)) {
+		cpu->ghcb = VMPL_SGX_GHCB_RUN_VMPL_RESP | (1ULL << 32);
+		goto out;
+	}
+	cpu->ghcb = VMPL_SGX_GHCB_RUN_VMPL_RESP;
+	if (lb_inject(&emul_drop_runs))
+		goto out;	/* VMPL0 ran but never looked at the call */
+	switch (c->gate_state) {
+	case SEH_GATE_IDLE:
+		if (!lb.session || c->session != lb.session)
+			break;	/* no SEH: VMPL0 does not take the call */
+		c->gate_regs = *regs;
+		memcpy(c->gate_ca, ca->VMPL_SGX_CA_BUFFER, sizeof(c->gate_ca));
+		c->seq = ++lb.next_seq;
+		c->gate_state = SEH_GATE_QUEUED;
+		vmpl_sgx_seh_call_get(c);	/* the gate's reference */
+		list_add_tail(&c->node, &lb.queue);
+		wake = true;
+		break;
+	case SEH_GATE_ANSWERED:
+		memcpy(ca->VMPL_SGX_CA_BUFFER, c->gate_ca, sizeof(ca->VMPL_SGX_CA_BUFFER));
+		*regs = c->gate_regs;
+		WRITE_ONCE(ca->call_pending, 0);
+		lb_unlink(c);
+		put = true;
+		if (lb_inject(&emul_clobber_ghcb))
+			cpu->ghcb = LB_NMI_GHCB_VALUE;
+		break;
+	case SEH_GATE_MALFORMED:
+		/* An answer no SVSM could give: RCX beyond the buffer. */
+		regs->rcx = U64_MAX;
+		WRITE_ONCE(ca->call_pending, 0);
+		lb_unlink(c);
+		put = true;
+		break;
+	default:
+		break;	/* VMPL0 still works on it: preempted */
+	}
+out:
+	spin_unlock(&lb.lock);
+	if (wake)
+		wake_up_interruptible(&lb.readq);
+	if (put)
+		vmpl_sgx_seh_call_put(c);	/* never the last: the caller holds one */
+}
+
+static bool lb_answered(struct seh_call *c)
+{
+	enum seh_gate_state state = READ_ONCE(c->gate_state);
+
+	return state == SEH_GATE_ANSWERED || state == SEH_GATE_MALFORMED ||
+	       state == SEH_GATE_IDLE;
+}
+
+/* Take a call back from the SEH; false if its answer has arrived. */
+static bool lb_withdraw(struct seh_call *c)
+{
+	bool put = false, ret = true;
+
+	spin_lock_irq(&lb.lock);
+	switch (c->gate_state) {
+	case SEH_GATE_IDLE:
+		break;
+	case SEH_GATE_ANSWERED:
+	case SEH_GATE_MALFORMED:
+		ret = false;
+		break;
+	default:
+		lb_unlink(c);
+		put = true;
+		break;
+	}
+	spin_unlock_irq(&lb.lock);
+	if (put)
+		vmpl_sgx_seh_call_put(c);
+	return ret;
+}
+
+static void lb_abandon(struct seh_call *c, bool keep_unread)
+{
+	bool put = false;
+
+	spin_lock_irq(&lb.lock);
+	switch (c->gate_state) {
+	case SEH_GATE_IDLE:
+		break;
+	case SEH_GATE_QUEUED:
+		if (keep_unread) {
+			c->orphan = true;
+			break;
+		}
+		lb_unlink(c);
+		put = true;
+		break;
+	case SEH_GATE_INFLIGHT:
+	case SEH_GATE_COPYING:
+		c->orphan = true;	/* the answer drops it */
+		break;
+	default:
+		lb_unlink(c);
+		put = true;
+		break;
+	}
+	spin_unlock_irq(&lb.lock);
+	if (put)
+		vmpl_sgx_seh_call_put(c);
+}
+
+/* The SEH went away: every call it had fails at once. */
 static void lb_session_end(void)
 {
 	struct seh_call *c, *tmp;
 	LIST_HEAD(dead);
 
-	spin_lock(&lb.lock);
-	lb.session = 0;
+	spin_lock_irq(&lb.lock);
+	WRITE_ONCE(lb.session, 0);
 	list_splice_init(&lb.queue, &dead);
 	list_splice_init(&lb.inflight, &dead);
-	list_for_each_entry(c, &dead, node)
-		c->state = SEH_CALL_COMPLETING;
-	spin_unlock(&lb.lock);
+	list_for_each_entry(c, &dead, node) {
+		c->gate_state = SEH_GATE_IDLE;
+		c->orphan = false;
+	}
+	spin_unlock_irq(&lb.lock);
 
 	list_for_each_entry_safe(c, tmp, &dead, node) {
 		list_del_init(&c->node);
-		lb_finish(c, -EIO);
+		vmpl_sgx_seh_call_put(c);
 	}
+	wake_up_all(&lb.answerq);
 }
 
 /* ------------------------------------------------------------ read() */
@@ -131,9 +291,9 @@ static bool lb_has_queued(void)
 {
 	bool ret;
 
-	spin_lock(&lb.lock);
+	spin_lock_irq(&lb.lock);
 	ret = !list_empty(&lb.queue);
-	spin_unlock(&lb.lock);
+	spin_unlock_irq(&lb.lock);
 	return ret;
 }
 
@@ -150,8 +310,11 @@ static int lb_put_request(const struct seh_call *c, char __user *buf)
 	hdr.magic = VMPL_SGX_LB_MAGIC;
 	hdr.version = VMPL_SGX_LB_VERSION;
 	hdr.seq = c->seq;
-	hdr.rax = ((u64)VMPL_SGX_SEH_PROTOCOL << 32) | c->call_id;
-	hdr.rcx = c->req_len;
+	hdr.rax = c->gate_regs.rax;
+	hdr.rcx = c->gate_regs.rcx;
+	hdr.rdx = c->gate_regs.rdx;
+	hdr.r8 = c->gate_regs.r8;
+	hdr.r9 = c->gate_regs.r9;
 	hdr.npages = c->npages;
 	if (copy_to_user(buf, &hdr, sizeof(hdr)))
 		return -EFAULT;
@@ -166,10 +329,10 @@ static int lb_put_request(const struct seh_call *c, char __user *buf)
 		off += sizeof(ent);
 	}
 
-	/* Calling Area image: the request, then zeros. */
-	if (copy_to_user(buf + off, c->req, c->req_len) ||
-	    clear_user(buf + off + c->req_len,
-		       sizeof(struct vmpl_sgx_lb_caa) - c->req_len))
+	/* The Calling Area buffer as VMPL0 would find it, padded to a page. */
+	if (copy_to_user(buf + off, c->gate_ca, sizeof(c->gate_ca)) ||
+	    clear_user(buf + off + sizeof(c->gate_ca),
+		       sizeof(struct vmpl_sgx_lb_caa) - sizeof(c->gate_ca)))
 		return -EFAULT;
 	off += sizeof(struct vmpl_sgx_lb_caa);
 
@@ -192,21 +355,21 @@ static ssize_t lb_read(struct file *file, char __user *buf, size_t count,
 	int ret;
 
 	for (;;) {
-		spin_lock(&lb.lock);
+		spin_lock_irq(&lb.lock);
 		c = list_first_entry_or_null(&lb.queue, struct seh_call, node);
 		if (c) {
 			size = LB_MSG_SIZE(c->npages);
 			if (count < size) {
-				spin_unlock(&lb.lock);
+				spin_unlock_irq(&lb.lock);
 				return -EINVAL;
 			}
 			list_move_tail(&c->node, &lb.inflight);
-			c->state = SEH_CALL_INFLIGHT;
-			seh_call_get(c);	/* ours, for the copy */
-			spin_unlock(&lb.lock);
+			c->gate_state = SEH_GATE_INFLIGHT;
+			vmpl_sgx_seh_call_get(c);	/* ours, for the copy */
+			spin_unlock_irq(&lb.lock);
 			break;
 		}
-		spin_unlock(&lb.lock);
+		spin_unlock_irq(&lb.lock);
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		ret = wait_event_interruptible(lb.readq, lb_has_queued());
@@ -217,44 +380,45 @@ static ssize_t lb_read(struct file *file, char __user *buf, size_t count,
 	ret = lb_put_request(c, buf);
 	if (ret) {
 		/* Not delivered: back to the head of the queue. */
-		spin_lock(&lb.lock);
-		if (c->state == SEH_CALL_INFLIGHT) {
+		spin_lock_irq(&lb.lock);
+		if (c->gate_state == SEH_GATE_INFLIGHT) {
 			list_move(&c->node, &lb.queue);
-			c->state = SEH_CALL_QUEUED;
+			c->gate_state = SEH_GATE_QUEUED;
 		}
-		spin_unlock(&lb.lock);
+		spin_unlock_irq(&lb.lock);
 	}
-	seh_call_put(c);
+	vmpl_sgx_seh_call_put(c);
 	return ret ? ret : size;
 }
 
 /* ----------------------------------------------------------- write() */
 
-/* Take the unanswered call @seq off the in-flight list, or NULL. */
-static struct seh_call *lb_claim(u64 seq)
+/* Mark the read call @seq as being answered and take a reference, or NULL. */
+static struct seh_call *lb_find_inflight(u64 seq)
 {
 	struct seh_call *c;
 
-	spin_lock(&lb.lock);
+	spin_lock_irq(&lb.lock);
 	list_for_each_entry(c, &lb.inflight, node) {
-		if (c->seq == seq) {
-			list_del_init(&c->node);
-			c->state = SEH_CALL_COMPLETING;
-			spin_unlock(&lb.lock);
+		if (c->seq == seq && c->gate_state == SEH_GATE_INFLIGHT) {
+			c->gate_state = SEH_GATE_COPYING;
+			vmpl_sgx_seh_call_get(c);
+			spin_unlock_irq(&lb.lock);
 			return c;
 		}
 	}
-	spin_unlock(&lb.lock);
+	spin_unlock_irq(&lb.lock);
 	return NULL;
 }
 
+/* Copy the answer in: the writable pages go straight to the call's pages. */
 static int lb_take_response(struct seh_call *c,
 			    const struct vmpl_sgx_lb_header *hdr,
-			    const char __user *buf, size_t count)
+			    const char __user *buf, size_t count,
+			    struct vmpl_sgx_lb_caa *caa)
 {
 	struct vmpl_sgx_lb_page ent;
 	unsigned long left;
-	u8 caa_tail[sizeof_field(struct vmpl_sgx_lb_caa, reserved)];
 	unsigned int i;
 	size_t off;
 	void *p;
@@ -277,12 +441,11 @@ static int lb_take_response(struct seh_call *c,
 		off += sizeof(ent);
 	}
 
-	if (copy_from_user(c->rsp, buf + off, sizeof(c->rsp)) ||
-	    copy_from_user(caa_tail, buf + off + sizeof(c->rsp), sizeof(caa_tail)))
+	if (copy_from_user(caa, buf + off, sizeof(*caa)))
 		return -EFAULT;
-	if (memchr_inv(caa_tail, 0, sizeof(caa_tail)))
+	if (memchr_inv(caa->reserved, 0, sizeof(caa->reserved)))
 		return -EINVAL;
-	off += sizeof(struct vmpl_sgx_lb_caa);
+	off += sizeof(*caa);
 
 	for (i = 0; i < c->npages; i++) {
 		if (!c->pages[i].writable)
@@ -297,10 +460,40 @@ static int lb_take_response(struct seh_call *c,
 	return 0;
 }
 
+/* Publish the copied answer, unless the call was withdrawn meanwhile. */
+static bool lb_commit(struct seh_call *c, const struct vmpl_sgx_lb_header *hdr,
+		      const struct vmpl_sgx_lb_caa *caa, bool malformed)
+{
+	bool live, put = false;
+
+	spin_lock_irq(&lb.lock);
+	live = c->gate_state == SEH_GATE_COPYING;
+	if (live && c->orphan) {
+		lb_unlink(c);
+		put = true;
+	} else if (live) {
+		c->gate_regs.rax = hdr->rax;
+		c->gate_regs.rcx = hdr->rcx;
+		c->gate_regs.rdx = hdr->rdx;
+		c->gate_regs.r8 = hdr->r8;
+		c->gate_regs.r9 = hdr->r9;
+		if (!malformed)
+			memcpy(c->gate_ca, caa->buffer, sizeof(c->gate_ca));
+		c->gate_state = malformed ? SEH_GATE_MALFORMED : SEH_GATE_ANSWERED;
+	}
+	spin_unlock_irq(&lb.lock);
+	if (put)
+		vmpl_sgx_seh_call_put(c);
+	if (live)
+		wake_up_all(&lb.answerq);
+	return live;
+}
+
 static ssize_t lb_write(struct file *file, const char __user *buf,
 			size_t count, loff_t *ppos)
 {
 	struct vmpl_sgx_lb_header hdr;
+	struct vmpl_sgx_lb_caa *caa;
 	struct seh_call *c;
 	int ret;
 
@@ -308,23 +501,25 @@ static ssize_t lb_write(struct file *file, const char __user *buf,
 		return -EINVAL;
 	if (copy_from_user(&hdr, buf, sizeof(hdr)))
 		return -EFAULT;
-	c = lb_claim(hdr.seq);
+	caa = kmalloc(sizeof(*caa), GFP_KERNEL);
+	if (!caa)
+		return -ENOMEM;
+	c = lb_find_inflight(hdr.seq);
 	if (!c) {
+		kfree(caa);
 		if (hdr.magic != VMPL_SGX_LB_MAGIC || hdr.version != VMPL_SGX_LB_VERSION)
 			return -EINVAL;
 		return -ENOENT;
 	}
-	ret = lb_take_response(c, &hdr, buf, count);
-	if (ret) {
+	ret = lb_take_response(c, &hdr, buf, count, caa);
+	if (ret)
 		pr_warn_ratelimited("malformed SEH answer to call %llu (%d); the call fails\n",
 				    hdr.seq, ret);
-		lb_finish(c, -EPROTO);
-		return ret;
-	}
-	c->result = hdr.rax;
-	c->rsp_len = hdr.rcx;
-	lb_finish(c, 0);
-	return count;
+	if (!lb_commit(c, &hdr, caa, ret) && !ret)
+		ret = -ENOENT;	/* withdrawn while the answer was copied in */
+	vmpl_sgx_seh_call_put(c);
+	kfree(caa);
+	return ret ? ret : count;
 }
 
 /* ---------------------------------------------------- the SEH's device */
@@ -345,14 +540,14 @@ static int lb_open(struct inode *inode, struct file *file)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	spin_lock(&lb.lock);
+	spin_lock_irq(&lb.lock);
 	if (lb.session) {
-		spin_unlock(&lb.lock);
+		spin_unlock_irq(&lb.lock);
 		return -EBUSY;
 	}
 	session = ++lb.last_session;
 	WRITE_ONCE(lb.session, session);
-	spin_unlock(&lb.lock);
+	spin_unlock_irq(&lb.lock);
 	pr_info("loopback SEH attached (session %llu)\n", session);
 	return stream_open(inode, file);
 }
@@ -362,6 +557,7 @@ static int lb_release(struct inode *inode, struct file *file)
 	u64 session = lb_session();
 
 	lb_session_end();
+	vmpl_sgx_seh_session_ended(session);
 	pr_info("loopback SEH detached (session %llu); its enclaves are broken\n",
 		session);
 	return 0;
@@ -383,7 +579,43 @@ static struct miscdevice lb_misc = {
 	.mode = 0600,
 };
 
+static void lb_free_cas(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct lb_cpu *lc = per_cpu_ptr(&lb_cpus, cpu);
+
+		if (lc->ca)
+			free_page((unsigned long)lc->ca);
+		lc->ca = NULL;
+	}
+}
+
+/* One emulated Calling Area page per possible CPU, as the SVSM gives each vCPU. */
 static int lb_init(const char **why)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct lb_cpu *lc = per_cpu_ptr(&lb_cpus, cpu);
+
+		lc->ca = (struct vmpl_sgx_ca *)get_zeroed_page(GFP_KERNEL);
+		if (!lc->ca) {
+			lb_free_cas();
+			*why = "no memory for the emulated Calling Areas";
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void lb_exit(void)
+{
+	lb_free_cas();
+}
+
+static int lb_publish(const char **why)
 {
 	int ret = misc_register(&lb_misc);
 
@@ -392,17 +624,25 @@ static int lb_init(const char **why)
 	return ret;
 }
 
-static void lb_exit(void)
+static void lb_unpublish(void)
 {
 	misc_deregister(&lb_misc);
 }
 
-const struct seh_transport seh_transport_loopback = {
+const struct seh_gate vmpl_sgx_gate_loopback = {
 	.name = "loopback",
 	.id = VMPL_SGX_TRANSPORT_LOOPBACK,
 	.init = lb_init,
 	.exit = lb_exit,
+	.publish = lb_publish,
+	.unpublish = lb_unpublish,
 	.session = lb_session,
-	.submit = lb_submit,
-	.cancel = lb_cancel,
+	.this_ca = lb_this_ca,
+	.ghcb_read = lb_ghcb_read,
+	.ghcb_write = lb_ghcb_write,
+	.vmgexit = lb_vmgexit,
+	.wq = &lb.answerq,
+	.answered = lb_answered,
+	.withdraw = lb_withdraw,
+	.abandon = lb_abandon,
 };

@@ -2,9 +2,9 @@
 /*
  * vmpl_sgx.ko: SGX-style enclaves for SEV-SNP guests. /dev/vmpl_sgx, one
  * enclave per open file; its ioctls are forwarded to the Secure Enclave
- * Handler (SEH) at VMPL0 through the svsm transport, or to a user-space SEH
- * through the loopback transport (/dev/vmpl_sgx_seh) for development and
- * tests.
+ * Handler (SEH) at VMPL0 through one SVSM calling path (seh_call.c), whose
+ * VMPL0 gate is the hardware's (svsm) or an emulation that hands calls to a
+ * user-space SEH on /dev/vmpl_sgx_seh (loopback) for development and tests.
  *
  * This file: module parameters, load and unload, the misc device and its
  * file operations.
@@ -20,7 +20,7 @@
 
 #include <linux/vmpl_sgx.h>
 #include "seh_abi.h"
-#include "ioctl_table.h"
+#include "ioctl.h"
 #include "layout_asserts.h"
 #include "encl.h"
 #include "seh.h"
@@ -52,7 +52,7 @@ MODULE_PARM_DESC(seh_retries,
 
 static int vmpl_sgx_open(struct inode *inode, struct file *file)
 {
-	struct vmpl_sgx_encl *encl = encl_alloc();
+	struct vmpl_sgx_encl *encl = vmpl_sgx_encl_alloc();
 
 	if (!encl)
 		return -ENOMEM;
@@ -62,14 +62,8 @@ static int vmpl_sgx_open(struct inode *inode, struct file *file)
 
 static int vmpl_sgx_release(struct inode *inode, struct file *file)
 {
-	encl_release(file->private_data);
+	vmpl_sgx_encl_release(file->private_data);
 	return 0;
-}
-
-static long vmpl_sgx_ioctl(struct file *file, unsigned int cmd,
-			   unsigned long arg)
-{
-	return vmpl_sgx_ioctl_dispatch(file, cmd, (void __user *)arg);
 }
 
 static const struct file_operations vmpl_sgx_fops = {
@@ -91,7 +85,7 @@ static struct miscdevice vmpl_sgx_misc = {
 
 static int __init vmpl_sgx_init(void)
 {
-	const struct seh_transport *t;
+	const struct seh_gate *t;
 	const char *why = "unknown reason";
 	bool is_auto = false;
 	int ret;
@@ -103,45 +97,59 @@ static int __init vmpl_sgx_init(void)
 		return -EINVAL;
 	}
 	if (!transport || sysfs_streq(transport, "auto")) {
-		t = &seh_transport_svsm;
+		t = &vmpl_sgx_gate_svsm;
 		is_auto = true;
 	} else if (sysfs_streq(transport, "svsm")) {
-		t = &seh_transport_svsm;
+		t = &vmpl_sgx_gate_svsm;
 	} else if (sysfs_streq(transport, "loopback")) {
-		t = &seh_transport_loopback;
+		t = &vmpl_sgx_gate_loopback;
 	} else {
 		pr_err("transport=%s is none of auto, svsm, loopback\n", transport);
 		return -EINVAL;
 	}
 
 	vmpl_sgx_stats_init();
-	ret = seh_bind(t, &why);
+	ret = vmpl_sgx_seh_call_cache_init();
+	if (ret)
+		goto err_stats;
+	ret = vmpl_sgx_seh_bind(t, &why);
 	if (ret) {
 		if (is_auto)
 			pr_err("no SVSM enclave service to bind to (%s); load with transport=loopback to use a user-space SEH\n",
 			       why);
 		else
 			pr_err("transport=%s unavailable: %s\n", t->name, why);
-		goto err_stats;
+		goto err_cache;
 	}
 	if (t->id == VMPL_SGX_TRANSPORT_SVSM) {
-		ret = seh_negotiate_now();
+		ret = vmpl_sgx_seh_negotiate_now();
 		if (ret) {
 			pr_err("the SVSM's enclave service did not answer QUERY (%d)\n", ret);
 			ret = -ENODEV;
 			goto err_unbind;
 		}
 	}
+	/* The user-visible devices last: nothing may fail once a file can be open. */
 	ret = misc_register(&vmpl_sgx_misc);
 	if (ret) {
 		pr_err("cannot register /dev/vmpl_sgx (%d)\n", ret);
 		goto err_unbind;
 	}
+	if (t->publish) {
+		ret = t->publish(&why);
+		if (ret) {
+			pr_err("transport=%s unavailable: %s\n", t->name, why);
+			misc_deregister(&vmpl_sgx_misc);
+			goto err_unbind;
+		}
+	}
 	pr_info("version %s loaded, transport %s\n", VMPL_SGX_MODULE_VERSION, t->name);
 	return 0;
 
 err_unbind:
-	seh_unbind();
+	vmpl_sgx_seh_unbind();
+err_cache:
+	vmpl_sgx_seh_call_cache_exit();
 err_stats:
 	vmpl_sgx_stats_exit();
 	return ret;
@@ -149,8 +157,13 @@ err_stats:
 
 static void __exit vmpl_sgx_exit(void)
 {
+	const struct seh_gate *g = vmpl_sgx_seh_gate_bound();
+
+	if (g && g->unpublish)
+		g->unpublish();
 	misc_deregister(&vmpl_sgx_misc);
-	seh_unbind();
+	vmpl_sgx_seh_unbind();
+	vmpl_sgx_seh_call_cache_exit();
 	vmpl_sgx_stats_exit();
 }
 

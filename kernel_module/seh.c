@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The transport-independent half of SEH calls: the call object, waiting with
- * a timeout, bounded retries of INCOMPLETE and BUSY, result mapping through
- * the spec's table, the QUERY negotiation of limits per SEH session, and the
- * request builders of the SEH protocol. svsm.c and loopback.c only move a
- * call's bytes to the SEH and back.
+ * The SEH protocol above the common calling path (seh_call.c): binding the
+ * gate, result mapping through the spec's table, the QUERY negotiation of
+ * limits per SEH session, and the request builders with their continuations.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,10 +17,11 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
+#include "encl.h"
 #include "seh.h"
 #include "stats.h"
 
-static const struct seh_transport *seh_t;
+static const struct seh_gate *seh_g;
 
 static DEFINE_MUTEX(seh_neg_lock);	/* one QUERY at a time */
 static DEFINE_SPINLOCK(seh_lim_lock);	/* protects seh_lim and seh_neg_failed */
@@ -31,42 +30,49 @@ static u64 seh_neg_failed;		/* session whose QUERY failed */
 
 /* ------------------------------------------------------------ binding */
 
-int seh_bind(const struct seh_transport *t, const char **why)
+int vmpl_sgx_seh_bind(const struct seh_gate *g, const char **why)
 {
 	int ret;
 
-	seh_t = t;
-	ret = t->init(why);
+	WRITE_ONCE(seh_g, g);
+	ret = g->init(why);
 	if (ret)
-		seh_t = NULL;
+		WRITE_ONCE(seh_g, NULL);
 	return ret;
 }
 
-void seh_unbind(void)
+void vmpl_sgx_seh_unbind(void)
 {
-	if (seh_t)
-		seh_t->exit();
-	seh_t = NULL;
+	if (seh_g)
+		seh_g->exit();
+	WRITE_ONCE(seh_g, NULL);
 }
 
-u32 seh_transport_id(void)
+const struct seh_gate *vmpl_sgx_seh_gate_bound(void)
 {
-	return seh_t ? seh_t->id : VMPL_SGX_TRANSPORT_NONE;
+	return READ_ONCE(seh_g);
 }
 
-u64 seh_session(void)
+u32 vmpl_sgx_seh_transport_id(void)
 {
-	return seh_t ? seh_t->session() : 0;
+	return seh_g ? seh_g->id : VMPL_SGX_TRANSPORT_NONE;
 }
 
-bool seh_session_alive(u64 session)
+u64 vmpl_sgx_seh_session(void)
 {
-	return session && session == seh_session();
+	return seh_g ? seh_g->session() : 0;
 }
 
-unsigned long seh_timeout_jiffies(void)
+/* For the gate: the SEH of @session went away; its enclaves are broken. */
+void vmpl_sgx_seh_session_ended(u64 session)
 {
-	return msecs_to_jiffies(max(READ_ONCE(vmpl_sgx_seh_timeout_ms), 1U));
+	vmpl_sgx_stat_add(VMPL_SGX_STAT_LOST, 1);
+	vmpl_sgx_encl_session_ended(session);
+}
+
+bool vmpl_sgx_seh_session_alive(u64 session)
+{
+	return session && session == vmpl_sgx_seh_session();
 }
 
 static const char *seh_call_name(u32 call_id)
@@ -74,179 +80,6 @@ static const char *seh_call_name(u32 call_id)
 	if (call_id < ARRAY_SIZE(vmpl_sgx_seh_call_names))
 		return vmpl_sgx_seh_call_names[call_id];
 	return "unknown";
-}
-
-/* -------------------------------------------------------------- calls */
-
-struct seh_call *seh_call_alloc(u32 call_id, const void *req, u32 req_len)
-{
-	struct seh_call *c;
-
-	if (req_len > sizeof(c->req))
-		return NULL;
-	c = kvzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
-	if (!c)
-		return NULL;
-	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_CALLS, 1);
-	kref_init(&c->ref);
-	init_completion(&c->done);
-	INIT_LIST_HEAD(&c->node);
-	c->state = SEH_CALL_IDLE;
-	c->call_id = call_id;
-	c->req_len = req_len;
-	if (req)
-		memcpy(c->req, req, req_len);
-	return c;
-}
-
-/* The call keeps its own reference on @page until it is freed. */
-void seh_call_attach_page(struct seh_call *c, struct page *page, bool writable)
-{
-	if (c->npages >= ARRAY_SIZE(c->pages))
-		return;		/* callers size their tables; never reached */
-	get_page(page);
-	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_PAGES, 1);
-	c->pages[c->npages].page = page;
-	c->pages[c->npages].writable = writable;
-	c->npages++;
-	if (writable)
-		c->nwritable++;
-}
-
-void seh_call_get(struct seh_call *c)
-{
-	kref_get(&c->ref);
-}
-
-static void seh_call_free(struct kref *ref)
-{
-	struct seh_call *c = container_of(ref, struct seh_call, ref);
-	unsigned int i;
-
-	for (i = 0; i < c->npages; i++) {
-		put_page(c->pages[i].page);
-		vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_PAGES, -1);
-	}
-	kvfree(c);
-	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_CALLS, -1);
-}
-
-void seh_call_put(struct seh_call *c)
-{
-	if (c)
-		kref_put(&c->ref, seh_call_free);
-}
-
-/* For transports: the current try of @c is over. */
-void seh_call_finish(struct seh_call *c, int status)
-{
-	c->status = status;
-	complete(&c->done);
-}
-
-static int seh_call_wait(struct seh_call *c, enum seh_wait mode)
-{
-	unsigned long now = jiffies;
-	long left = time_before(now, c->deadline) ? (long)(c->deadline - now) : 0;
-	long r;
-
-	if (mode == SEH_WAIT_INTERRUPTIBLE)
-		r = wait_for_completion_interruptible_timeout(&c->done, left);
-	else
-		r = wait_for_completion_killable_timeout(&c->done, left);
-	if (r > 0)
-		return c->status;
-	if (r < 0 && mode == SEH_WAIT_INTERRUPTIBLE)
-		return -ERESTARTSYS;	/* the call keeps going */
-	if (mode == SEH_WAIT_DETACH) {
-		if (completion_done(&c->done))
-			return c->status;
-		return r ? -EINTR : -ETIMEDOUT;	/* left with the transport */
-	}
-	/* Timed out or killed: take the call back unless its answer is arriving. */
-	seh_t->cancel(c, r ? -EINTR : -ETIMEDOUT, false);
-	wait_for_completion(&c->done);
-	return c->status;
-}
-
-static void seh_count_status(int status)
-{
-	switch (status) {
-	case -ETIMEDOUT:
-		vmpl_sgx_stat_add(VMPL_SGX_STAT_TIMEOUTS, 1);
-		break;
-	case -EIO:
-		vmpl_sgx_stat_add(VMPL_SGX_STAT_LOST, 1);
-		break;
-	case -EPROTO:
-		vmpl_sgx_stat_add(VMPL_SGX_STAT_MALFORMED, 1);
-		break;
-	default:
-		break;
-	}
-}
-
-/**
- * seh_call_run() - deliver a call and wait for its result
- * @c: the call; may be one that returned -ERESTARTSYS before (it is resumed)
- * @mode: how signals and timeouts end the wait
- *
- * INCOMPLETE and BUSY are repeated up to vmpl_sgx_seh_retries times.
- *
- * Return: 0 when c->result holds the SEH's result code, -ERESTARTSYS when a
- * signal interrupted an SEH_WAIT_INTERRUPTIBLE wait (the call keeps going:
- * call again to collect it), or a transport status (see struct seh_transport).
- */
-int seh_call_run(struct seh_call *c, enum seh_wait mode)
-{
-	int ret;
-
-	for (;;) {
-		if (!c->submitted) {
-			reinit_completion(&c->done);
-			c->status = 0;
-			c->result = 0;
-			c->rsp_len = 0;
-			c->deadline = jiffies + seh_timeout_jiffies();
-			vmpl_sgx_stat_call(c->call_id);
-			ret = seh_t ? seh_t->submit(c) : -EIO;
-			if (ret) {
-				seh_count_status(ret);
-				return ret;
-			}
-			c->submitted = true;
-		}
-		ret = seh_call_wait(c, mode);
-		if (ret == -ERESTARTSYS)
-			return ret;
-		if (mode == SEH_WAIT_DETACH && (ret == -ETIMEDOUT || ret == -EINTR) &&
-		    !completion_done(&c->done)) {
-			seh_count_status(ret);
-			return ret;	/* still with the transport */
-		}
-		c->submitted = false;
-		if (ret) {
-			seh_count_status(ret);
-			return ret;
-		}
-		vmpl_sgx_stat_result(c->result);
-		if (!vmpl_sgx_seh_result_retry(c->result) ||
-		    c->tries >= READ_ONCE(vmpl_sgx_seh_retries))
-			return 0;
-		c->tries++;
-		vmpl_sgx_stat_add(VMPL_SGX_STAT_RETRIES, 1);
-		cond_resched();
-	}
-}
-
-/* Give up a call the caller no longer waits for; an unread one is withdrawn. */
-void seh_call_abandon(struct seh_call *c)
-{
-	if (!c)
-		return;
-	if (c->submitted && seh_t)
-		seh_t->cancel(c, -ECANCELED, true);
-	seh_call_put(c);
 }
 
 /* ---------------------------------------------------- result handling */
@@ -289,7 +122,7 @@ static bool seh_result_generic(u64 result)
 static int seh_exec(struct seh_call *c, enum seh_wait mode, u32 rsp_min,
 		    bool *lost)
 {
-	int ret = seh_call_run(c, mode);
+	int ret = vmpl_sgx_seh_call_run(c, mode);
 
 	if (ret)
 		return seh_transport_errno(ret, lost);
@@ -323,14 +156,14 @@ static int seh_query(u64 session, struct seh_limits *lim)
 	bool lost = false;
 	int ret;
 
-	c = seh_call_alloc(VMPL_SGX_SEH_CALL_QUERY, &req, sizeof(req));
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_QUERY, &req, sizeof(req));
 	if (!c)
 		return -ENOMEM;
 	c->session = session;
 	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(rsp), &lost);
 	if (!ret)
 		memcpy(&rsp, c->rsp, sizeof(rsp));
-	seh_call_put(c);
+	vmpl_sgx_seh_call_put(c);
 	if (ret)
 		return ret;
 
@@ -369,11 +202,11 @@ static int seh_limits_lookup(u64 session, struct seh_limits *lim)
 	return ret;
 }
 
-int seh_limits_get(u64 session, struct seh_limits *lim)
+int vmpl_sgx_seh_limits_get(u64 session, struct seh_limits *lim)
 {
 	int ret;
 
-	if (!seh_session_alive(session))
+	if (!vmpl_sgx_seh_session_alive(session))
 		return -EIO;
 	ret = seh_limits_lookup(session, lim);
 	if (ret)
@@ -403,48 +236,49 @@ int seh_limits_get(u64 session, struct seh_limits *lim)
 	return ret;
 }
 
-void seh_limits_info(struct seh_limits *lim)
+void vmpl_sgx_seh_limits_info(struct seh_limits *lim)
 {
-	u64 session = seh_session();
+	u64 session = vmpl_sgx_seh_session();
 
-	if (session && !seh_limits_get(session, lim))
+	if (session && !vmpl_sgx_seh_limits_get(session, lim))
 		return;
 	seh_default_limits(lim);
 }
 
-int seh_negotiate_now(void)
+int vmpl_sgx_seh_negotiate_now(void)
 {
 	struct seh_limits lim;
 
-	return seh_limits_get(seh_session(), &lim);
+	return vmpl_sgx_seh_limits_get(vmpl_sgx_seh_session(), &lim);
 }
 
 /* ---------------------------------------------------- request builders */
 
-int seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost)
+int vmpl_sgx_seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost)
 {
 	struct vmpl_sgx_seh_create_req req = { .secs_gpa = page_to_phys(secs) };
 	struct vmpl_sgx_seh_create_rsp rsp;
 	struct seh_limits lim;
 	struct seh_call *c;
-	u64 s = seh_session();
+	u64 s = vmpl_sgx_seh_session();
 	int ret;
 
-	ret = seh_limits_get(s, &lim);
+	ret = vmpl_sgx_seh_limits_get(s, &lim);
 	if (ret)
 		return ret;
-	c = seh_call_alloc(VMPL_SGX_SEH_CALL_CREATE, &req, sizeof(req));
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_CREATE, &req, sizeof(req));
 	if (!c)
 		return -ENOMEM;
 	c->session = s;
-	seh_call_attach_page(c, secs, false);
-	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(rsp), lost);
+	ret = vmpl_sgx_seh_call_attach_page(c, secs, false);
+	if (!ret)
+		ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(rsp), lost);
 	if (!ret) {
 		memcpy(&rsp, c->rsp, sizeof(rsp));
 		if (!rsp.handle)
 			ret = seh_malformed(c, lost, "enclave handle 0");
 	}
-	seh_call_put(c);
+	vmpl_sgx_seh_call_put(c);
 	if (!ret) {
 		*session = s;
 		*handle = rsp.handle;
@@ -452,7 +286,30 @@ int seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost)
 	return ret;
 }
 
-int seh_add_pages(u64 session, u64 handle, struct page **pages,
+/*
+ * ADD_PAGES continuation: the response says how many pages of this request
+ * went in; the next request carries the rest, so nothing is added twice.
+ */
+static bool seh_add_pages_cont(struct seh_call *c)
+{
+	struct vmpl_sgx_seh_add_pages_req *req = (void *)c->req;
+	struct vmpl_sgx_seh_add_pages_rsp rsp;
+
+	if (c->rsp_len < sizeof(rsp))
+		return false;
+	memcpy(&rsp, c->rsp, sizeof(rsp));
+	if (!rsp.done || rsp.done >= req->count)
+		return false;
+	memmove(req->pages, req->pages + rsp.done,
+		(req->count - rsp.done) * sizeof(req->pages[0]));
+	memset(req->pages + (req->count - rsp.done), 0,
+	       rsp.done * sizeof(req->pages[0]));
+	req->count -= rsp.done;
+	c->progress += rsp.done;
+	return true;
+}
+
+int vmpl_sgx_seh_add_pages(u64 session, u64 handle, struct page **pages,
 		  unsigned int n, u64 offset, u32 secinfo_flags, u32 desc_flags,
 		  unsigned int *done, bool *lost)
 {
@@ -465,10 +322,11 @@ int seh_add_pages(u64 session, u64 handle, struct page **pages,
 	*done = 0;
 	if (!n || n > VMPL_SGX_SEH_MAX_PAGES_PER_CALL)
 		return -EINVAL;
-	c = seh_call_alloc(VMPL_SGX_SEH_CALL_ADD_PAGES, NULL, sizeof(*req));
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_ADD_PAGES, NULL, sizeof(*req));
 	if (!c)
 		return -ENOMEM;
 	c->session = session;
+	c->cont = seh_add_pages_cont;
 	req = (struct vmpl_sgx_seh_add_pages_req *)c->req;
 	req->handle = handle;
 	req->count = n;
@@ -477,33 +335,38 @@ int seh_add_pages(u64 session, u64 handle, struct page **pages,
 		req->pages[i].offset = offset + (u64)i * PAGE_SIZE;
 		req->pages[i].secinfo_flags = secinfo_flags;
 		req->pages[i].flags = desc_flags;
-		seh_call_attach_page(c, pages[i], false);
+		ret = vmpl_sgx_seh_call_attach_page(c, pages[i], false);
+		if (ret)
+			goto out;
 	}
 
-	ret = seh_call_run(c, SEH_WAIT_KILLABLE);
+	ret = vmpl_sgx_seh_call_run(c, SEH_WAIT_KILLABLE);
 	if (ret) {
 		ret = seh_transport_errno(ret, lost);
-		goto out;
+		goto out_progress;
 	}
 	ret = vmpl_sgx_seh_result_errno(c->result);
-	if (seh_result_generic(c->result))
-		goto out;	/* refused before the SEH added anything */
+	if (seh_result_generic(c->result) &&
+	    !(c->result == VMPL_SGX_SEH_RESULT_INCOMPLETE && c->rsp_len >= sizeof(rsp)))
+		goto out_progress;	/* refused before the SEH added anything */
 	if (c->rsp_len < sizeof(rsp)) {
 		ret = seh_malformed(c, lost, "no ADD_PAGES response");
-		goto out;
+		goto out_progress;
 	}
 	memcpy(&rsp, c->rsp, sizeof(rsp));
-	if (rsp.done > n || (!ret && rsp.done != n)) {
+	if (rsp.done > req->count || (!ret && rsp.done != req->count)) {
 		ret = seh_malformed(c, lost, "an impossible page count");
-		goto out;
+		goto out_progress;
 	}
-	*done = rsp.done;
+	c->progress += rsp.done;
+out_progress:
+	*done = c->progress;
 out:
-	seh_call_put(c);
+	vmpl_sgx_seh_call_put(c);
 	return ret;
 }
 
-int seh_init(u64 session, u64 handle, struct page *sigstruct,
+int vmpl_sgx_seh_init(u64 session, u64 handle, struct page *sigstruct,
 	     struct vmpl_sgx_seh_init_rsp *rsp, bool *lost)
 {
 	struct vmpl_sgx_seh_init_req req = {
@@ -513,19 +376,20 @@ int seh_init(u64 session, u64 handle, struct page *sigstruct,
 	struct seh_call *c;
 	int ret;
 
-	c = seh_call_alloc(VMPL_SGX_SEH_CALL_INIT, &req, sizeof(req));
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_INIT, &req, sizeof(req));
 	if (!c)
 		return -ENOMEM;
 	c->session = session;
-	seh_call_attach_page(c, sigstruct, false);
-	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(*rsp), lost);
+	ret = vmpl_sgx_seh_call_attach_page(c, sigstruct, false);
+	if (!ret)
+		ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(*rsp), lost);
 	if (!ret)
 		memcpy(rsp, c->rsp, sizeof(*rsp));
-	seh_call_put(c);
+	vmpl_sgx_seh_call_put(c);
 	return ret;
 }
 
-struct seh_call *seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
+struct seh_call *vmpl_sgx_seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
 				   u32 function, u32 call_id,
 				   struct page **in, u32 input_len,
 				   struct page **out, u32 output_capacity)
@@ -538,7 +402,7 @@ struct seh_call *seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
 
 	if (n_in > VMPL_SGX_SEH_RUN_PAGES || n_out > VMPL_SGX_SEH_RUN_PAGES)
 		return ERR_PTR(-E2BIG);
-	c = seh_call_alloc(VMPL_SGX_SEH_CALL_ENTER, NULL, sizeof(*req));
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_ENTER, NULL, sizeof(*req));
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->session = session;
@@ -551,13 +415,18 @@ struct seh_call *seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
 	req->output_capacity = output_capacity;
 	for (i = 0; i < n_in; i++) {
 		req->input_gpa[i] = page_to_phys(in[i]);
-		seh_call_attach_page(c, in[i], false);
+		if (vmpl_sgx_seh_call_attach_page(c, in[i], false))
+			goto full;
 	}
 	for (i = 0; i < n_out; i++) {
 		req->output_gpa[i] = page_to_phys(out[i]);
-		seh_call_attach_page(c, out[i], true);
+		if (vmpl_sgx_seh_call_attach_page(c, out[i], true))
+			goto full;
 	}
 	return c;
+full:
+	vmpl_sgx_seh_call_put(c);
+	return ERR_PTR(-EINVAL);
 }
 
 /*
@@ -565,13 +434,13 @@ struct seh_call *seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
  * the call keeps going; call again to collect it. On success the output is in
  * the call's writable pages, rsp->output_len bytes of it.
  */
-int seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
+int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
 		     bool *lost)
 {
 	const struct vmpl_sgx_seh_enter_req *req = (const void *)c->req;
 	int ret;
 
-	ret = seh_call_run(c, SEH_WAIT_INTERRUPTIBLE);
+	ret = vmpl_sgx_seh_call_run(c, SEH_WAIT_INTERRUPTIBLE);
 	if (ret == -ERESTARTSYS)
 		return ret;
 	if (ret)
@@ -598,22 +467,22 @@ int seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
 /*
  * DESTROY from close(): wait for the answer at most seh_timeout_ms, and not
  * at all once the process got a fatal signal; an unanswered DESTROY stays
- * with the transport and reaches the SEH later.
+ * with the gate and reaches the SEH later.
  */
-int seh_destroy(u64 session, u64 handle)
+int vmpl_sgx_seh_destroy(u64 session, u64 handle)
 {
 	struct vmpl_sgx_seh_destroy_req req = { .handle = handle };
 	struct seh_call *c;
 	bool lost = false;
 	int ret;
 
-	if (!seh_session_alive(session))
+	if (!vmpl_sgx_seh_session_alive(session))
 		return -EIO;
-	c = seh_call_alloc(VMPL_SGX_SEH_CALL_DESTROY, &req, sizeof(req));
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_DESTROY, &req, sizeof(req));
 	if (!c)
 		return -ENOMEM;
 	c->session = session;
 	ret = seh_exec(c, SEH_WAIT_DETACH, 0, &lost);
-	seh_call_put(c);
+	vmpl_sgx_seh_call_detach(c);
 	return ret;
 }

@@ -1,23 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SEH calls: one call abstraction shared by every transport, the request
- * builders of the SEH protocol, result mapping, retries and the limits
- * negotiated with the SEH.
+ * SEH calls: the one SVSM calling path every call takes, the "VMPL0 gate"
+ * it runs through, the request builders of the SEH protocol, result mapping,
+ * continuation and the limits negotiated with the SEH.
  *
  * A call is the request bytes that go into the Calling Area buffer, the call
  * number, and a table of module-owned pages named by guest-physical address
- * (each readable, or writable by the SEH). A transport delivers it and fills
- * in the result code (RAX) and the response bytes.
+ * (each readable, or writable by the SEH). The common loop in seh_call.c puts
+ * the request into this CPU's Calling Area, runs VMPL0 once through the gate
+ * and decides from call_pending and the GHCB MSR what happened. Only the gate
+ * differs between hardware (svsm.c) and the emulation (loopback.c).
  */
 #ifndef VMPL_SGX_SEH_H
 #define VMPL_SGX_SEH_H
 
 #include <linux/build_bug.h>
-#include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <asm/msr-index.h>
 
 #include <linux/vmpl_sgx.h>
 #include "seh_abi.h"
@@ -29,46 +32,96 @@ static_assert(VMPL_SGX_SEH_RUN_PAGES * PAGE_SIZE == VMPL_SGX_RUN_BUFFER_MAX);
 #define SEH_KNOWN_CAPS \
 	(VMPL_SGX_CAP_RUN | VMPL_SGX_CAP_OCALL | VMPL_SGX_CAP_EXCEPTION_INFO)
 
+
+/* Core protocol (0) QUERY_PROTOCOL call. */
+#define VMPL_SGX_SVSM_CORE_QUERY_PROTOCOL 6U
+
 /* Module parameters (main.c). */
 extern unsigned int vmpl_sgx_seh_timeout_ms;
 extern unsigned int vmpl_sgx_max_pages_per_call;
 extern unsigned int vmpl_sgx_seh_retries;
+
+/*
+ * The SVSM Calling Area (one page per CPU) and the GHCB MSR's Run-VMPL codes:
+ * the kernel's own definitions where it has them (SVSM guest support, Linux
+ * >= 6.11), the same layout and values otherwise (6.1).
+ */
+#if defined(CONFIG_AMD_MEM_ENCRYPT) && defined(MSR_SVSM_CAA)
+#define VMPL_SGX_HAVE_SVSM 1
+#include <asm/sev.h>
+#define vmpl_sgx_ca svsm_ca
+#define VMPL_SGX_CA_BUFFER svsm_buffer
+#define VMPL_SGX_GHCB_RUN_VMPL0_REQ	GHCB_MSR_VMPL_REQ_LEVEL(0)
+#define VMPL_SGX_GHCB_RUN_VMPL_RESP	GHCB_MSR_VMPL_RESP
+#define VMPL_SGX_GHCB_INFO_MASK		GHCB_MSR_INFO_MASK
+#else
+struct vmpl_sgx_ca {
+	u8 call_pending;
+	u8 mem_available;
+	u8 reserved[6];
+	u8 buffer[VMPL_SGX_SEH_CAA_BUFFER_SIZE];
+};
+#define VMPL_SGX_CA_BUFFER buffer
+#define VMPL_SGX_GHCB_RUN_VMPL0_REQ	0x016ULL	/* target VMPL 0 in bits 39:32 */
+#define VMPL_SGX_GHCB_RUN_VMPL_RESP	0x017ULL
+#define VMPL_SGX_GHCB_INFO_MASK		0xfffULL
+#endif
+static_assert(sizeof(struct vmpl_sgx_ca) == PAGE_SIZE);
+static_assert(sizeof_field(struct vmpl_sgx_ca, VMPL_SGX_CA_BUFFER) ==
+	      VMPL_SGX_SEH_CAA_BUFFER_SIZE);
+
+/* The registers of an SVSM call, in and out. */
+struct vmpl_sgx_svsm_regs {
+	u64 rax, rcx, rdx, r8, r9;
+};
 
 struct seh_page {
 	struct page *page;
 	bool writable;
 };
 
-/* Where a call is in a queueing transport (loopback); svsm only uses IDLE/DONE. */
-enum seh_call_state {
-	SEH_CALL_IDLE,		/* not submitted */
-	SEH_CALL_QUEUED,	/* waiting for the SEH to read it */
-	SEH_CALL_INFLIGHT,	/* read by the SEH, waiting for its answer */
-	SEH_CALL_COMPLETING,	/* an answer is being taken in */
-	SEH_CALL_DONE,		/* status (and result) final for this try */
+/* Where a call is at the emulated gate; the hardware gate leaves it IDLE. */
+enum seh_gate_state {
+	SEH_GATE_IDLE,		/* nothing handed over */
+	SEH_GATE_QUEUED,	/* handed over, the SEH has not read it */
+	SEH_GATE_INFLIGHT,	/* read by the SEH */
+	SEH_GATE_COPYING,	/* the SEH's answer is being copied in */
+	SEH_GATE_ANSWERED,	/* the answer waits for the next run of VMPL0 */
+	SEH_GATE_MALFORMED,	/* the answer broke the message format */
 };
 
 struct seh_call {
 	struct kref ref;
-	u32 call_id;
+	u32 protocol;		/* RAX[63:32] */
+	u32 call_id;		/* RAX[31:0] */
+	u64 rcx_in;		/* RCX of the request (the request length, or a core argument) */
 	u32 req_len;
-	u64 session;		/* transport session the call belongs to */
+	u64 session;		/* gate session the call belongs to */
 
-	/* Outcome of the current try, valid once @done completed. */
-	int status;		/* 0: @result/@rsp valid; <0: transport failure */
-	u64 result;		/* RAX from the SEH */
-	u32 rsp_len;		/* RCX from the SEH */
-	struct completion done;
+	/* Outcome of the last completed try. */
+	u64 result;		/* RAX from VMPL0 */
+	u64 rcx_out;		/* RCX from VMPL0 */
+	u32 rsp_len;		/* RCX, when it is a response length */
 
-	/* Bookkeeping of seh_call_run(). */
-	bool submitted;
+	/* Bookkeeping of the common loop. */
+	bool started;		/* a try is under way; its answer is still due */
 	unsigned int tries;
+	unsigned int refused;
 	unsigned long deadline;	/* jiffies */
+	/*
+	 * Continuation after INCOMPLETE: rewrite the request to carry on from
+	 * the progress the response reports; false when there is none.
+	 */
+	bool (*cont)(struct seh_call *c);
+	u32 progress;		/* units the continuations have carried so far */
 
-	/* Owned by the transport while submitted. */
-	enum seh_call_state state;
+	/* Owned by the emulated gate, under its lock. */
+	enum seh_gate_state gate_state;
+	bool orphan;		/* nobody collects the answer */
 	struct list_head node;
 	u64 seq;
+	struct vmpl_sgx_svsm_regs gate_regs;
+	u8 gate_ca[VMPL_SGX_SEH_CAA_BUFFER_SIZE];
 
 	unsigned int npages;
 	unsigned int nwritable;
@@ -78,38 +131,50 @@ struct seh_call {
 };
 
 /*
- * Transport status values (seh_call.status and seh_call_run()):
- *   -EIO        no SEH attached, or it went away (its session ended)
- *   -ETIMEDOUT  no answer within seh_timeout_ms; the call was abandoned
- *   -EINTR      a fatal signal ended the wait; the call was abandoned
- *   -EPROTO     the answer broke the protocol (malformed, handshake failed)
- *   -ECANCELED  the caller gave the call up
- * Only -EIO leaves the SEH's state known (nothing happened, or the SEH is gone).
+ * The VMPL0 gate: executes instructions, decides nothing. Every operation
+ * but init/exit/session and the waiting helpers runs with interrupts off.
+ *
+ * Status values of vmpl_sgx_seh_call_run() and the builders' transport errors:
+ *   -EIO        no SEH, it went away, or VMPL0 refused the call every time
+ *               (nothing happened: the SEH's state is known)
+ *   -ETIMEDOUT  no answer within seh_timeout_ms; the call was withdrawn
+ *   -EINTR      a fatal signal ended the wait; the call was withdrawn
+ *   -EPROTO     the answer broke the protocol
  */
-struct seh_transport {
+struct seh_gate {
 	const char *name;
 	u32 id;				/* VMPL_SGX_TRANSPORT_* */
 	/* Probe and bind; on failure set *why to one short reason. */
 	int (*init)(const char **why);
 	void (*exit)(void);
-	/* Current session: 0 while no SEH is attached. */
+	/* Optional: create and remove the gate's user-visible device. */
+	int (*publish)(const char **why);
+	void (*unpublish)(void);
+	/* Current session: 0 while VMPL0 cannot answer. */
 	u64 (*session)(void);
+	/* This CPU's Calling Area, NULL if it is not where it was mapped. */
+	struct vmpl_sgx_ca *(*this_ca)(void);
+	u64 (*ghcb_read)(void);
+	void (*ghcb_write)(u64 val);
+	/* VMGEXIT once with @regs; @c names the call to the emulation only. */
+	void (*vmgexit)(struct vmpl_sgx_svsm_regs *regs, struct seh_call *c);
+
 	/*
-	 * Deliver @c in session c->session. Returns -EIO (without taking the
-	 * call) when that session is not live; otherwise 0, and c->done
-	 * completes once c->status is final (maybe before submit returns).
+	 * Emulation only (NULL on hardware, where nothing stays with VMPL0
+	 * between two runs): where to wait, whether the next run of VMPL0
+	 * would make progress, and taking a call back. withdraw() returns
+	 * false when an answer has arrived (run VMPL0 again to take it);
+	 * abandon() drops the caller's interest, leaving a call the SEH has
+	 * not read yet queued when @keep_unread.
 	 */
-	int (*submit)(struct seh_call *c);
-	/*
-	 * Take back a submitted call that has not been answered: complete it
-	 * with @status and return true. With @queued_only, only a call the SEH
-	 * has not read yet is taken back. False: it completes on its own.
-	 */
-	bool (*cancel)(struct seh_call *c, int status, bool queued_only);
+	wait_queue_head_t *wq;
+	bool (*answered)(struct seh_call *c);
+	bool (*withdraw)(struct seh_call *c);
+	void (*abandon)(struct seh_call *c, bool keep_unread);
 };
 
-extern const struct seh_transport seh_transport_svsm;
-extern const struct seh_transport seh_transport_loopback;
+extern const struct seh_gate vmpl_sgx_gate_svsm;
+extern const struct seh_gate vmpl_sgx_gate_loopback;
 
 /* Limits in force for one session (GET_INFO reports them). */
 struct seh_limits {
@@ -125,49 +190,54 @@ enum seh_wait {
 	SEH_WAIT_KILLABLE,	/* only a fatal signal ends the wait (call taken back) */
 	SEH_WAIT_INTERRUPTIBLE,	/* any signal ends the wait, the call keeps going */
 	SEH_WAIT_DETACH,	/* as KILLABLE, but a call not answered in time is
-				 * left with the transport instead of taken back */
+				 * left with the gate instead of taken back */
 };
 
-/* Binding a transport; main.c. */
-int seh_bind(const struct seh_transport *t, const char **why);
-void seh_unbind(void);
-u32 seh_transport_id(void);
-u64 seh_session(void);
-bool seh_session_alive(u64 session);
-int seh_negotiate_now(void);
+/* Binding a gate; main.c. */
+int vmpl_sgx_seh_bind(const struct seh_gate *g, const char **why);
+const struct seh_gate *vmpl_sgx_seh_gate_bound(void);
+void vmpl_sgx_seh_unbind(void);
+u32 vmpl_sgx_seh_transport_id(void);
+u64 vmpl_sgx_seh_session(void);
+bool vmpl_sgx_seh_session_alive(u64 session);
+void vmpl_sgx_seh_session_ended(u64 session);
+int vmpl_sgx_seh_negotiate_now(void);
 
 /* Limits: defaults or negotiated for the live session (may talk to the SEH). */
-void seh_limits_info(struct seh_limits *lim);
+void vmpl_sgx_seh_limits_info(struct seh_limits *lim);
 /* Limits of @session, negotiating first if needed; -EIO if it is not usable. */
-int seh_limits_get(u64 session, struct seh_limits *lim);
+int vmpl_sgx_seh_limits_get(u64 session, struct seh_limits *lim);
 
-/* Calls, for transports and the request builders. */
-struct seh_call *seh_call_alloc(u32 call_id, const void *req, u32 req_len);
-void seh_call_attach_page(struct seh_call *c, struct page *page, bool writable);
-void seh_call_get(struct seh_call *c);
-void seh_call_put(struct seh_call *c);
-void seh_call_finish(struct seh_call *c, int status);
-int seh_call_run(struct seh_call *c, enum seh_wait mode);
-void seh_call_abandon(struct seh_call *c);
-unsigned long seh_timeout_jiffies(void);
+/* Calls, for the gates and the request builders (seh_call.c). */
+int vmpl_sgx_seh_call_cache_init(void);
+void vmpl_sgx_seh_call_cache_exit(void);
+struct seh_call *vmpl_sgx_seh_call_alloc(u32 call_id, const void *req, u32 req_len);
+int vmpl_sgx_seh_call_attach_page(struct seh_call *c, struct page *page, bool writable);
+void vmpl_sgx_seh_call_get(struct seh_call *c);
+void vmpl_sgx_seh_call_put(struct seh_call *c);
+int vmpl_sgx_seh_call_run(struct seh_call *c, enum seh_wait mode);
+void vmpl_sgx_seh_call_abandon(struct seh_call *c);
+void vmpl_sgx_seh_call_detach(struct seh_call *c);
+unsigned long vmpl_sgx_seh_timeout_jiffies(void);
+int vmpl_sgx_seh_core_query_protocol(u64 session, u32 *min, u32 *max);
 
 /*
  * Request builders. Each returns 0 or a negative errno for user space. *lost
  * is set when the SEH's state is unknown afterwards (timeout, abandoned call,
  * protocol violation): the enclave must then be treated as broken.
  */
-int seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost);
-int seh_add_pages(u64 session, u64 handle, struct page **pages,
+int vmpl_sgx_seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost);
+int vmpl_sgx_seh_add_pages(u64 session, u64 handle, struct page **pages,
 		  unsigned int n, u64 offset, u32 secinfo_flags, u32 desc_flags,
 		  unsigned int *done, bool *lost);
-int seh_init(u64 session, u64 handle, struct page *sigstruct,
+int vmpl_sgx_seh_init(u64 session, u64 handle, struct page *sigstruct,
 	     struct vmpl_sgx_seh_init_rsp *rsp, bool *lost);
-struct seh_call *seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
+struct seh_call *vmpl_sgx_seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
 				   u32 function, u32 call_id,
 				   struct page **in, u32 input_len,
 				   struct page **out, u32 output_capacity);
-int seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
+int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
 		     bool *lost);
-int seh_destroy(u64 session, u64 handle);
+int vmpl_sgx_seh_destroy(u64 session, u64 handle);
 
 #endif /* VMPL_SGX_SEH_H */

@@ -13,6 +13,8 @@ enum vmpl_sgx_stat {
 	VMPL_SGX_STAT_BYTES_IN,		/* bytes copied from user space for the SEH */
 	VMPL_SGX_STAT_BYTES_OUT,	/* bytes of run output copied to user space */
 	VMPL_SGX_STAT_RETRIES,		/* calls repeated after INCOMPLETE or BUSY */
+	VMPL_SGX_STAT_CONTINUED,	/* continuations issued after INCOMPLETE with progress */
+	VMPL_SGX_STAT_REFUSED,		/* Run-VMPL0 requests the hypervisor refused */
 	VMPL_SGX_STAT_TIMEOUTS,		/* calls abandoned after seh_timeout_ms */
 	VMPL_SGX_STAT_LOST,		/* calls failed because the SEH went away */
 	VMPL_SGX_STAT_MALFORMED,	/* responses that broke the protocol */

@@ -168,7 +168,7 @@ struct vmpl_sgx_seh_add_pages_req {
 };
 
 /**
- * struct vmpl_sgx_seh_add_pages_rsp - ADD_PAGES response, valid on success and on failure.
+ * struct vmpl_sgx_seh_add_pages_rsp - ADD_PAGES response, valid on success, on failure and with INCOMPLETE (then done pages went in and the rest follow in the continuation).
  * @done: Pages added before the call stopped.
  * @reserved: Zero.
  */

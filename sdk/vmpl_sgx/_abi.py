@@ -540,7 +540,12 @@ start at 0x80001000. errno is what the module returns to user space for each (ne
     SUCCESS = 0x00000000
     """The call succeeded."""
     INCOMPLETE = 0x80000000
-    """The call must be repeated; the module retries a bounded number of times."""
+    """Progress was kept; the caller issues the call's continuation. The continuation is self-
+    contained and CPU-independent (the calling thread may move between slices; nothing waits in
+    one CPU's Calling Area). ADD_PAGES: the response's done counts the pages of this request
+    that went in, the continuation carries the rest. A call with no continuation, or no
+    progress, is repeated a bounded number of times.
+    """
     UNSUPPORTED_PROTOCOL = 0x80000001
     """No SEH behind the SVSM."""
     UNSUPPORTED_CALL = 0x80000002
@@ -731,7 +736,9 @@ class SehAddPagesReq(ctypes.Structure):
 
 
 class SehAddPagesRsp(ctypes.Structure):
-    """ADD_PAGES response, valid on success and on failure."""
+    """ADD_PAGES response, valid on success, on failure and with INCOMPLETE (then done pages went in
+and the rest follow in the continuation).
+"""
 
     done: int
     reserved: int
