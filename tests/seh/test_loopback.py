@@ -88,6 +88,36 @@ def test_serve_message_runs_a_call_end_to_end() -> None:
     assert (response.rax, SehAddPagesRsp.from_buffer_copy(response.caa[:8]).done) == (0, 2)
 
 
+def _add_request(seq: int, handle: int, offsets: list[int]) -> bytes:
+    add = SehAddPagesReq(handle=handle, count=len(offsets))
+    pages = []
+    for index, offset in enumerate(offsets):
+        gpa = 0x40000 + offset
+        add.pages[index].src_gpa, add.pages[index].offset = gpa, offset
+        add.pages[index].secinfo_flags, add.pages[index].flags = REG_RW, 1
+        pages.append(LbPageData(gpa, 0, page_of(offset >> 12)))
+    return request(seq, SehCall.ADD_PAGES, add, pages)
+
+
+def test_incomplete_after_keeps_progress_and_the_continuation_adds_the_rest() -> None:
+    model = SehModel()
+    fault = parse_fault("incomplete-after:2")
+    handle = SehCreateRsp.from_buffer_copy(serve(model, create_request()).caa[:8]).handle
+    offsets = [0x1000 * page for page in range(1, 6)]
+    response = serve(model, _add_request(10, handle, offsets), fault)
+    done = SehAddPagesRsp.from_buffer_copy(response.caa[:8]).done
+    assert (response.rax, done) == (SehResult.INCOMPLETE, 2)
+    # The continuation carries only the pages after done: none is added twice.
+    response = serve(model, _add_request(11, handle, offsets[2:]), fault)
+    done = SehAddPagesRsp.from_buffer_copy(response.caa[:8]).done
+    assert (response.rax, done) == (SehResult.INCOMPLETE, 2)
+    response = serve(model, _add_request(12, handle, offsets[4:]), fault)
+    done = SehAddPagesRsp.from_buffer_copy(response.caa[:8]).done
+    assert (response.rax, done) == (SehResult.SUCCESS, 1)
+    enclave = model.enclave(handle)
+    assert enclave is not None and sorted(enclave.pages) == offsets
+
+
 def test_core_query_protocol_goes_through() -> None:
     message = encode_request(3, CORE_QUERY_PROTOCOL, (SEH_PROTOCOL << 32) | 1, b"")
     response = serve(SehModel(), message)
@@ -163,6 +193,7 @@ def test_result_fault_success_answers_with_a_zeroed_response() -> None:
         ("result:0x80000000", Fault("result", result=SehResult.INCOMPLETE)),
         ("die-after:3", Fault("die-after", calls=3)),
         ("delay:250", Fault("delay", delay=0.25)),
+        ("incomplete-after:3", Fault("incomplete-after", calls=3)),
     ],
 )
 def test_parse_fault(text: str, expected: Fault) -> None:
@@ -170,7 +201,19 @@ def test_parse_fault(text: str, expected: Fault) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "bogus", "hang:1", "result:", "result:nope", "result:12", "die-after:x", "delay:"]
+    "text",
+    [
+        "",
+        "bogus",
+        "hang:1",
+        "result:",
+        "result:nope",
+        "result:12",
+        "die-after:x",
+        "delay:",
+        "incomplete-after:0",
+        "incomplete-after:",
+    ],
 )
 def test_parse_fault_refuses(text: str) -> None:
     with pytest.raises(ValueError):

@@ -5,6 +5,9 @@ result:<name>   answer every SEH call except QUERY with that result code
 hang            read calls and never answer them
 die-after:<n>   answer n calls (probes included), read the next one and exit at once
 delay:<ms>      answer every call, each after waiting that many milliseconds
+incomplete-after:<n>
+                add at most n pages per ADD_PAGES call and answer INCOMPLETE
+                (progress kept) when the request had more
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Dict, NamedTuple
 
 from vmpl_sgx._abi import (
     SEH_PROTOCOL,
+    SehAddPagesReq,
     SehAddPagesRsp,
     SehCall,
     SehCreateRsp,
@@ -63,8 +67,11 @@ def parse_fault(text: str) -> Fault:
         if kind == "die-after":
             return Fault(kind, calls=int(argument))
         return Fault(kind, delay=int(argument) / 1000)
+    if kind == "incomplete-after" and argument.isdigit() and int(argument) > 0:
+        return Fault(kind, calls=int(argument))
     raise ValueError(
-        f"unknown fault {text!r}: use result:<name>, hang, die-after:<n> or delay:<ms>"
+        f"unknown fault {text!r}: use result:<name>, hang, die-after:<n>, delay:<ms> "
+        "or incomplete-after:<n>"
     )
 
 
@@ -99,3 +106,23 @@ def injected_answer(fault: Fault, request: LbMessage) -> tuple[int, int] | None:
             size = _RESPONSE_SIZE[call]
     request.caa[:size] = bytes(size)
     return fault.result, size
+
+
+_ADD_PAGES = (SEH_PROTOCOL << 32) | SehCall.ADD_PAGES
+
+
+def cut_add_pages(fault: Fault, request: LbMessage) -> bool:
+    """incomplete-after:<n>: shorten an ADD_PAGES request of more than n pages to its
+    first n in place (the unused descriptors zeroed, as a request's are). True when it
+    was cut: serve it, then answer INCOMPLETE; the response's done says what went in."""
+    if fault.kind != "incomplete-after" or request.rax != _ADD_PAGES:
+        return False
+    if request.rcx != ctypes.sizeof(SehAddPagesReq):
+        return False  # malformed: the model answers it as it is
+    add = SehAddPagesReq.from_buffer(request.caa)
+    if add.count <= fault.calls:
+        return False
+    for index in range(fault.calls, min(add.count, len(add.pages))):
+        ctypes.memset(ctypes.addressof(add.pages[index]), 0, ctypes.sizeof(add.pages[index]))
+    add.count = fault.calls
+    return True

@@ -15,8 +15,14 @@ import select
 import time
 from typing import Union
 
-from vmpl_sgx._abi import LB_MAX_MESSAGE, SEH_PROTOCOL, SehCall
-from vmpl_sgx.seh.faults import EXIT_DIED_ON_PURPOSE, NO_FAULT, Fault, injected_answer
+from vmpl_sgx._abi import LB_MAX_MESSAGE, SEH_PROTOCOL, SehCall, SehResult
+from vmpl_sgx.seh.faults import (
+    EXIT_DIED_ON_PURPOSE,
+    NO_FAULT,
+    Fault,
+    cut_add_pages,
+    injected_answer,
+)
 from vmpl_sgx.seh.memory import GuestMemory
 from vmpl_sgx.seh.messages import MessageError, answer, decode_request
 from vmpl_sgx.seh.model import CORE_PROTOCOL, CORE_QUERY_PROTOCOL, SEH_CALLS, SehModel
@@ -46,10 +52,13 @@ def serve_message(
     if injected is not None:
         rax, rcx = injected
     else:
+        cut = cut_add_pages(fault, request)
         memory = GuestMemory()
         for page in request.pages:
             memory.add(page.gpa, page.data, page.writable)
         rax, rcx = model.call(request.rax, request.rcx, request.caa, memory)
+        if cut and rax == SehResult.SUCCESS:
+            rax = SehResult.INCOMPLETE
     log.debug(
         "seq %d: %s rcx=%d pages=%d -> 0x%x rcx=%d",
         request.seq,
