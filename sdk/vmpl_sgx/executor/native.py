@@ -240,12 +240,17 @@ class NativeExecutor:
         input: bytes,
         output_capacity: int,
     ) -> ExitInfo:
+        worker = self._waiting_worker(enclave, tcs_offset)
+        return worker.resume(input, output_capacity)
+
+    def _waiting_worker(self, enclave: EnclaveView, tcs_offset: int) -> TcsWorker:
+        """The worker whose enclave code waits in an ocall on this TCS; NO_OCALL_PENDING if none."""
         state = self._state(enclave)
         with state.lock:
             worker = state.workers.get(tcs_offset)
         if worker is None or not worker.waiting_in_ocall:
             raise SehError(SehResult.NO_OCALL_PENDING, "no enclave code waits for an ocall answer")
-        return worker.resume(input, output_capacity)
+        return worker
 
     # ---- entries that run while the caller does something else (time slices, cancellation)
 
@@ -253,11 +258,7 @@ class NativeExecutor:
         self, enclave: EnclaveView, tcs_offset: int, input: bytes, output_capacity: int
     ) -> None:
         """ERESUME without waiting: collect the exit with `wait_exit`, or end it with `cancel`."""
-        state = self._state(enclave)
-        with state.lock:
-            worker = state.workers.get(tcs_offset)
-        if worker is None or not worker.waiting_in_ocall:
-            raise SehError(SehResult.NO_OCALL_PENDING, "no enclave code waits for an ocall answer")
+        worker = self._waiting_worker(enclave, tcs_offset)
         worker.start(messages.Answer(0, output_capacity, input))
 
     def start_enter(
