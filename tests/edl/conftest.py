@@ -7,17 +7,14 @@ import importlib.util
 import shutil
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterator, List
 
 import pytest
 
+# The simulator with the native executor, a session key and new_enclave: the same fixtures
+# the enclave tests use.
+from tests.enclave.conftest import executor, key, new_enclave, simulator  # noqa: F401
 from vmpl_sgx.build import build_enclave
 from vmpl_sgx.edl.command import generate
-from vmpl_sgx.enclave import Enclave
-from vmpl_sgx.executor import NativeExecutor
-from vmpl_sgx.rsa import RsaPrivateKey
-from vmpl_sgx.seh import SehModel
-from vmpl_sgx.simulator import Simulator
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -50,28 +47,3 @@ def kitchen_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     out = tmp_path_factory.mktemp("kitchen_py")
     written = generate(DATA / "kitchen.edl", out, untrusted=True, trusted=False)
     return import_generated(written["kitchen_u.py"])
-
-
-@pytest.fixture(scope="session")
-def key() -> RsaPrivateKey:
-    return RsaPrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
-def simulator() -> Iterator[Simulator]:
-    with NativeExecutor() as native:
-        yield Simulator(SehModel(executor=native))
-
-
-@pytest.fixture
-def new_enclave(simulator: Simulator) -> Iterator[Callable[[], Enclave]]:
-    opened: List[Enclave] = []
-
-    def make() -> Enclave:
-        enclave = Enclave(simulator.open())
-        opened.append(enclave)
-        return enclave
-
-    yield make
-    for enclave in opened:
-        enclave.close()
