@@ -1264,6 +1264,115 @@ class Keyrequest(ctypes.Structure):
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2",)
     """Fields that must be zero."""
 
+# ---- The enclave runtime's sealing and report checks (vmpl_sgx_seal.h). vmpl_sgx_seal encrypts with AES-128-GCM under an EGETKEY seal key and writes a sealed blob: struct vmpl_sgx_sealed_header, then the additional authenticated bytes (in clear), then the ciphertext. The header carries every KEYREQUEST field the key was derived with, so vmpl_sgx_unseal derives the same key again; the GCM tag covers the header up to the tag, the additional bytes and the ciphertext. AES comes from AES-NI and GHASH from PCLMULQDQ, checked with CPUID.
+
+SEALED_MAGIC: Final = 0x4C414553
+"""SEALED_HEADER.magic, the bytes "SEAL"."""
+
+SEALED_VERSION: Final = 1
+"""SEALED_HEADER.version this runtime writes and reads."""
+
+SEALED_HEADER_SIZE: Final = 128
+"""Size of struct vmpl_sgx_sealed_header."""
+
+SEALED_AUTHENTICATED_SIZE: Final = 112
+"""Header bytes (all before the tag) that start the GCM additional data."""
+
+SEAL_ATTRIBUTE_MASK: Final = 0xB7
+"""KEYREQUEST.attribute_mask vmpl_sgx_seal uses: INIT, DEBUG, MODE64BIT, PROVISIONKEY,
+EINITTOKENKEY and KSS, so an enclave that differs in any of them gets another key. XFRM and
+MISCSELECT stay out (mask 0).
+"""
+
+SEALED_TEXT_MAX: Final = 0x7FFFFFFF
+"""Largest additional data or plaintext one blob carries."""
+
+
+class TrustStatus(enum.IntEnum):
+    """Statuses of vmpl_sgx_seal, vmpl_sgx_unseal and vmpl_sgx_verify_report. The failures start at
+0x100, clear of VMPL_SGX_ENCLAVE_STATUS_*, so an ecall can return either.
+"""
+
+    OK = 0
+    """Done."""
+    NO_AESNI = 256
+    """The CPU lacks AES-NI or PCLMULQDQ (CPUID.1:ECX bits 25 and 1); nothing was done."""
+    BAD_POLICY = 257
+    """The key policy binds to neither MRENCLAVE nor MRSIGNER, or has bits no key policy defines."""
+    TOO_LARGE = 258
+    """The additional data or the plaintext exceeds SEALED_TEXT_MAX bytes."""
+    OUTPUT_TOO_SMALL = 259
+    """The output buffer cannot hold the result; nothing was written to it."""
+    MALFORMED = 260
+    """The blob is shorter than a header, has another magic, version, header size or key name, non-
+    zero reserved bytes, or sizes that disagree with its length.
+    """
+    WRONG_POLICY = 261
+    """The blob was sealed without a key policy bit the caller requires."""
+    KEY_REFUSED = 262
+    """EGETKEY refused the key: the blob names an ISVSVN or CONFIGSVN above this enclave's, or a
+    CPUSVN above the platform's.
+    """
+    AUTH_FAILED = 263
+    """The tag or MAC does not verify: the bytes were changed, or they were made for another
+    enclave, whose key differs.
+    """
+    NO_RANDOM = 264
+    """RDRAND and RDSEED gave no bytes for the key id and IV."""
+    LEAF_FAILED = 265
+    """EREPORT or EGETKEY did not answer, e.g. because the ecall's output capacity is below the
+    leaf's request (576 bytes).
+    """
+
+
+class SealedHeader(ctypes.Structure):
+    """First 128 bytes of a sealed blob; aad_size bytes of additional data and text_size bytes of
+ciphertext follow it, and nothing else.
+"""
+
+    magic: int
+    version: int
+    header_size: int
+    key_name: int
+    key_policy: int
+    isv_svn: int
+    config_svn: int
+    cpu_svn: ctypes.Array[ctypes.c_uint8]
+    attribute_mask: int
+    xfrm_mask: int
+    misc_mask: int
+    reserved1: int
+    key_id: ctypes.Array[ctypes.c_uint8]
+    iv: ctypes.Array[ctypes.c_uint8]
+    aad_size: int
+    text_size: int
+    reserved2: int
+    tag: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("magic", ctypes.c_uint32),
+        ("version", ctypes.c_uint16),
+        ("header_size", ctypes.c_uint16),
+        ("key_name", ctypes.c_uint16),
+        ("key_policy", ctypes.c_uint16),
+        ("isv_svn", ctypes.c_uint16),
+        ("config_svn", ctypes.c_uint16),
+        ("cpu_svn", ctypes.c_uint8 * 16),
+        ("attribute_mask", ctypes.c_uint64),
+        ("xfrm_mask", ctypes.c_uint64),
+        ("misc_mask", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint32),
+        ("key_id", ctypes.c_uint8 * 32),
+        ("iv", ctypes.c_uint8 * 12),
+        ("aad_size", ctypes.c_uint32),
+        ("text_size", ctypes.c_uint32),
+        ("reserved2", ctypes.c_uint32),
+        ("tag", ctypes.c_uint8 * 16),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_sealed_header"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved1", "reserved2",)
+    """Fields that must be zero."""
+
 
 class IoctlSpec(NamedTuple):
     """One ioctl of the spec."""

@@ -25,7 +25,9 @@ from vmpl_sgx.elf import ElfError, ElfImage, load_elf
 from vmpl_sgx.errors import SdkError
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
-RUNTIME_SOURCES = ("entry.S", "runtime.c", "string.c", "malloc.c", "format.c", "libc.c")
+RUNTIME_SOURCES = (
+    "entry.S", "runtime.c", "string.c", "malloc.c", "format.c", "libc.c", "aes.c", "seal.c"
+)
 LINKER_SCRIPT = RUNTIME_DIR / "enclave.lds"
 INCLUDE_DIR = RUNTIME_DIR / "include"
 

@@ -327,6 +327,107 @@ struct vmpl_sgx_keyrequest {
 	uint8_t reserved2[434];
 };
 
+/* ---- The enclave runtime's sealing and report checks (vmpl_sgx_seal.h). ---- */
+/*
+ * vmpl_sgx_seal encrypts with AES-128-GCM under an EGETKEY seal key and
+ * writes a sealed blob: struct vmpl_sgx_sealed_header, then the additional
+ * authenticated bytes (in clear), then the ciphertext. The header carries
+ * every KEYREQUEST field the key was derived with, so vmpl_sgx_unseal
+ * derives the same key again; the GCM tag covers the header up to the tag,
+ * the additional bytes and the ciphertext. AES comes from AES-NI and GHASH
+ * from PCLMULQDQ, checked with CPUID.
+ */
+
+/* SEALED_HEADER.magic, the bytes "SEAL". */
+#define VMPL_SGX_SEALED_MAGIC 0x4C414553
+
+/* SEALED_HEADER.version this runtime writes and reads. */
+#define VMPL_SGX_SEALED_VERSION 1
+
+/* Size of struct vmpl_sgx_sealed_header. */
+#define VMPL_SGX_SEALED_HEADER_SIZE 128
+
+/* Header bytes (all before the tag) that start the GCM additional data. */
+#define VMPL_SGX_SEALED_AUTHENTICATED_SIZE 112
+
+/*
+ * KEYREQUEST.attribute_mask vmpl_sgx_seal uses: INIT, DEBUG, MODE64BIT,
+ * PROVISIONKEY, EINITTOKENKEY and KSS, so an enclave that differs in any of
+ * them gets another key. XFRM and MISCSELECT stay out (mask 0).
+ */
+#define VMPL_SGX_SEAL_ATTRIBUTE_MASK 0xB7
+
+/* Largest additional data or plaintext one blob carries. */
+#define VMPL_SGX_SEALED_TEXT_MAX 0x7FFFFFFF
+
+/*
+ * VMPL_SGX_TRUST_STATUS_* - Statuses of vmpl_sgx_seal, vmpl_sgx_unseal and vmpl_sgx_verify_report. The failures start at 0x100, clear of VMPL_SGX_ENCLAVE_STATUS_*, so an ecall can return either.
+ * @VMPL_SGX_TRUST_STATUS_OK: Done.
+ * @VMPL_SGX_TRUST_STATUS_NO_AESNI: The CPU lacks AES-NI or PCLMULQDQ (CPUID.1:ECX bits 25 and 1); nothing was done.
+ * @VMPL_SGX_TRUST_STATUS_BAD_POLICY: The key policy binds to neither MRENCLAVE nor MRSIGNER, or has bits no key policy defines.
+ * @VMPL_SGX_TRUST_STATUS_TOO_LARGE: The additional data or the plaintext exceeds SEALED_TEXT_MAX bytes.
+ * @VMPL_SGX_TRUST_STATUS_OUTPUT_TOO_SMALL: The output buffer cannot hold the result; nothing was written to it.
+ * @VMPL_SGX_TRUST_STATUS_MALFORMED: The blob is shorter than a header, has another magic, version, header size or key name, non-zero reserved bytes, or sizes that disagree with its length.
+ * @VMPL_SGX_TRUST_STATUS_WRONG_POLICY: The blob was sealed without a key policy bit the caller requires.
+ * @VMPL_SGX_TRUST_STATUS_KEY_REFUSED: EGETKEY refused the key: the blob names an ISVSVN or CONFIGSVN above this enclave's, or a CPUSVN above the platform's.
+ * @VMPL_SGX_TRUST_STATUS_AUTH_FAILED: The tag or MAC does not verify: the bytes were changed, or they were made for another enclave, whose key differs.
+ * @VMPL_SGX_TRUST_STATUS_NO_RANDOM: RDRAND and RDSEED gave no bytes for the key id and IV.
+ * @VMPL_SGX_TRUST_STATUS_LEAF_FAILED: EREPORT or EGETKEY did not answer, e.g. because the ecall's output capacity is below the leaf's request (576 bytes).
+ */
+#define VMPL_SGX_TRUST_STATUS_OK 0
+#define VMPL_SGX_TRUST_STATUS_NO_AESNI 256
+#define VMPL_SGX_TRUST_STATUS_BAD_POLICY 257
+#define VMPL_SGX_TRUST_STATUS_TOO_LARGE 258
+#define VMPL_SGX_TRUST_STATUS_OUTPUT_TOO_SMALL 259
+#define VMPL_SGX_TRUST_STATUS_MALFORMED 260
+#define VMPL_SGX_TRUST_STATUS_WRONG_POLICY 261
+#define VMPL_SGX_TRUST_STATUS_KEY_REFUSED 262
+#define VMPL_SGX_TRUST_STATUS_AUTH_FAILED 263
+#define VMPL_SGX_TRUST_STATUS_NO_RANDOM 264
+#define VMPL_SGX_TRUST_STATUS_LEAF_FAILED 265
+
+/**
+ * struct vmpl_sgx_sealed_header - First 128 bytes of a sealed blob; aad_size bytes of additional data and text_size bytes of ciphertext follow it, and nothing else.
+ * @magic: VMPL_SGX_SEALED_MAGIC.
+ * @version: VMPL_SGX_SEALED_VERSION.
+ * @header_size: VMPL_SGX_SEALED_HEADER_SIZE.
+ * @key_name: VMPL_SGX_KEY_NAME_SEAL.
+ * @key_policy: VMPL_SGX_KEY_POLICY_* bits the key is bound to; MRENCLAVE or MRSIGNER among them.
+ * @isv_svn: ISVSVN of the sealing enclave; an enclave with a lower one cannot unseal.
+ * @config_svn: CONFIGSVN of the sealing enclave.
+ * @cpu_svn: CPUSVN of the platform that sealed.
+ * @attribute_mask: KEYREQUEST.attribute_mask (VMPL_SGX_SEAL_ATTRIBUTE_MASK).
+ * @xfrm_mask: KEYREQUEST.xfrm_mask.
+ * @misc_mask: KEYREQUEST.misc_mask.
+ * @reserved1: Zero.
+ * @key_id: Random KEYREQUEST.key_id: every blob has its own key.
+ * @iv: Random GCM IV.
+ * @aad_size: Bytes of additional data after the header (authenticated, not encrypted).
+ * @text_size: Bytes of ciphertext after the additional data.
+ * @reserved2: Zero.
+ * @tag: GCM tag over the first 112 header bytes, the additional data and the ciphertext.
+ */
+struct vmpl_sgx_sealed_header {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t header_size;
+	uint16_t key_name;
+	uint16_t key_policy;
+	uint16_t isv_svn;
+	uint16_t config_svn;
+	uint8_t cpu_svn[16];
+	uint64_t attribute_mask;
+	uint64_t xfrm_mask;
+	uint32_t misc_mask;
+	uint32_t reserved1;
+	uint8_t key_id[32];
+	uint8_t iv[12];
+	uint32_t aad_size;
+	uint32_t text_size;
+	uint32_t reserved2;
+	uint8_t tag[16];
+};
+
 /*
  * The host's ocall function: sends request bytes to the application's handler
  * for ocall id and copies at most response_capacity bytes of its answer to
