@@ -3,7 +3,9 @@
 - sha256: SHA-256 of the ecall's input, computed inside the enclave.
 - ocall: asks the host for records through ocalls and returns a result built from them.
 - faults: misbehaves on request (page fault, #UD, #DE, int3, ...) and runs two TCSs at once.
-- attest: EREPORT and EGETKEY through the runtime (reports, keys, its own TARGETINFO).
+- attest: EREPORT and EGETKEY through the runtime (reports, keys, its own TARGETINFO), a
+  report's MAC checked inside the enclave, and sealing (attest/trust.h).
+- peer: the attest sample's ecalls under another name: another MRENCLAVE, the same signer.
 - libc: the runtime's libc, one ecall per part (formatting, heap, string.h, log, assert,
   abort, random numbers).
 - records: the sha256 and ocall samples' jobs behind an EDL interface (records/records.edl;
@@ -21,9 +23,11 @@ from typing import List
 from vmpl_sgx.build import build_enclave
 
 SAMPLES_DIR = Path(__file__).resolve().parent
-SAMPLE_NAMES = ("sha256", "ocall", "faults", "records", "attest", "libc")
+SAMPLE_NAMES = ("sha256", "ocall", "faults", "records", "attest", "peer", "libc")
 EDL_SAMPLES = {"records": ("records/records.edl", ("sha256",))}
 """Samples with an EDL interface: the file, and the samples whose sources they share."""
+SHARED_SOURCES = {"peer": ("attest",)}
+"""Samples built with other samples' sources (all but their enclave.c, the ecall table)."""
 
 # Ecall and ocall numbers of the samples, as their enclave.c files define them.
 SHA256_DIGEST = 0
@@ -41,6 +45,12 @@ OCALL_ID_MISSING = 99
 ATTEST_REPORT = 0
 ATTEST_GETKEY = 1
 ATTEST_TARGETINFO = 2
+ATTEST_VERIFY = 3
+ATTEST_SEAL = 4
+ATTEST_UNSEAL = 5
+ATTEST_NAME = 6
+ATTEST_SEAL_MAX = 1024
+"""Most bytes of additional data, and of text, that the samples' seal and unseal take."""
 
 LIBC_FORMAT = 0
 LIBC_HEAP = 1
@@ -72,12 +82,16 @@ def sources(name: str) -> List[Path]:
     """The C sources of sample `name`."""
     if name not in SAMPLE_NAMES:
         raise ValueError(f"unknown sample {name!r}: choose one of {', '.join(SAMPLE_NAMES)}")
-    shared = EDL_SAMPLES[name][1] if name in EDL_SAMPLES else ()
+    shared = _shared(name)
     found = sorted((SAMPLES_DIR / name).glob("*.c"))
     for other in shared:
         found += [path for path in sorted((SAMPLES_DIR / other).glob("*.c")) if
                   path.name != "enclave.c"]
     return found
+
+
+def _shared(name: str) -> tuple[str, ...]:
+    return EDL_SAMPLES[name][1] if name in EDL_SAMPLES else SHARED_SOURCES.get(name, ())
 
 
 def build_sample(name: str, output: str | Path) -> Path:
@@ -90,4 +104,5 @@ def build_sample(name: str, output: str | Path) -> Path:
             include_dirs=[SAMPLES_DIR / name, *(SAMPLES_DIR / other for other in shared)],
             edl=SAMPLES_DIR / edl,
         )
-    return build_enclave(sources(name), output, include_dirs=[SAMPLES_DIR / name])
+    include_dirs = [SAMPLES_DIR / name, *(SAMPLES_DIR / other for other in _shared(name))]
+    return build_enclave(sources(name), output, include_dirs=include_dirs)

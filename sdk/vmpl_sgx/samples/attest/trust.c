@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * Sample enclave that uses SGX's user leaves through the runtime.
- *
- * ecall 0 report(TARGETINFO 512, REPORTDATA 64): return the REPORT (432) this
- *         enclave makes for that target
- * ecall 1 getkey(KEYREQUEST 512): return struct vmpl_sgx_key_answer (24)
- * ecall 2 targetinfo(): return this enclave's own TARGETINFO (512), built
- *         from a report about itself, so others can target reports at it
- */
-#include "vmpl_sgx_enclave.h"
+/* Local attestation and sealing ecalls of the attest and peer samples (trust.h). */
+#include "trust.h"
+#include "vmpl_sgx_seal.h"
 
-static uint64_t ecall_report(struct vmpl_sgx_call *call)
+/* Header of the seal and unseal inputs. */
+struct seal_input {
+	uint16_t policy;
+	uint16_t reserved;
+	uint32_t aad_len;
+};
+
+uint64_t trust_report(struct vmpl_sgx_call *call)
 {
 	struct vmpl_sgx_targetinfo target;
 	struct vmpl_sgx_report report;
@@ -25,7 +25,7 @@ static uint64_t ecall_report(struct vmpl_sgx_call *call)
 	return vmpl_sgx_output(call, &report, sizeof(report));
 }
 
-static uint64_t ecall_getkey(struct vmpl_sgx_call *call)
+uint64_t trust_getkey(struct vmpl_sgx_call *call)
 {
 	struct vmpl_sgx_keyrequest request;
 	struct vmpl_sgx_key_answer answer;
@@ -40,11 +40,10 @@ static uint64_t ecall_getkey(struct vmpl_sgx_call *call)
 	if (status != VMPL_SGX_ENCLAVE_STATUS_OK)
 		return status;
 	answer.status = key_status;
-	/* A sample shows the key to the host; real enclaves keep keys inside. */
 	return vmpl_sgx_output(call, &answer, sizeof(answer));
 }
 
-static uint64_t ecall_targetinfo(struct vmpl_sgx_call *call)
+uint64_t trust_targetinfo(struct vmpl_sgx_call *call)
 {
 	struct vmpl_sgx_targetinfo target, self;
 	struct vmpl_sgx_report report;
@@ -66,8 +65,67 @@ static uint64_t ecall_targetinfo(struct vmpl_sgx_call *call)
 	return vmpl_sgx_output(call, &self, sizeof(self));
 }
 
-VMPL_SGX_ECALLS(
-	VMPL_SGX_ECALL(0, ecall_report)
-	VMPL_SGX_ECALL(1, ecall_getkey)
-	VMPL_SGX_ECALL(2, ecall_targetinfo)
-)
+uint64_t trust_verify(struct vmpl_sgx_call *call)
+{
+	struct vmpl_sgx_report report;
+	uint32_t status;
+
+	if (call->input_len != sizeof(report))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(&report, call->input, sizeof(report));
+	status = vmpl_sgx_verify_report(call, &report);
+	if (status != VMPL_SGX_TRUST_STATUS_OK)
+		return status;
+	return vmpl_sgx_output(call, report.body.mrenclave, sizeof(report.body.mrenclave));
+}
+
+uint64_t trust_seal(struct vmpl_sgx_call *call)
+{
+	struct seal_input head;
+	uint8_t aad[SAMPLE_SEAL_MAX], text[SAMPLE_SEAL_MAX];
+	uint64_t text_len, blob_len = 0;
+	uint32_t status;
+
+	if (call->input_len < sizeof(head))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(&head, call->input, sizeof(head));
+	if (head.reserved || head.aad_len > SAMPLE_SEAL_MAX ||
+	    head.aad_len > call->input_len - sizeof(head))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	text_len = call->input_len - sizeof(head) - head.aad_len;
+	if (text_len > SAMPLE_SEAL_MAX)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	/* The secret comes from the host here; a real enclave seals what it made itself. */
+	memcpy(aad, call->input + sizeof(head), head.aad_len);
+	memcpy(text, call->input + sizeof(head) + head.aad_len, text_len);
+	status = vmpl_sgx_seal(call, head.policy, aad, head.aad_len, text, (uint32_t)text_len,
+			       call->output, call->output_capacity, &blob_len);
+	call->output_len = blob_len;
+	return status;
+}
+
+uint64_t trust_unseal(struct vmpl_sgx_call *call)
+{
+	struct seal_input head;
+	uint8_t aad[SAMPLE_SEAL_MAX], text[SAMPLE_SEAL_MAX];
+	uint32_t status, lengths[2] = { 0, 0 };
+	uint64_t result;
+
+	if (call->input_len < sizeof(head))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(&head, call->input, sizeof(head));
+	if (head.reserved || head.aad_len)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	status = vmpl_sgx_unseal(call, call->input + sizeof(head), call->input_len - sizeof(head),
+				 head.policy, aad, sizeof(aad), &lengths[0], text, sizeof(text),
+				 &lengths[1]);
+	if (status != VMPL_SGX_TRUST_STATUS_OK)
+		return status;
+	result = vmpl_sgx_output(call, lengths, sizeof(lengths));
+	if (result == VMPL_SGX_ENCLAVE_STATUS_OK)
+		result = vmpl_sgx_output(call, aad, lengths[0]);
+	if (result == VMPL_SGX_ENCLAVE_STATUS_OK)
+		result = vmpl_sgx_output(call, text, lengths[1]);
+	memset(text, 0, sizeof(text));
+	return result;
+}
