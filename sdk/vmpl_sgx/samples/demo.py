@@ -21,6 +21,7 @@ from vmpl_sgx.layout import mrenclave
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import FAULTS_COUNT, FAULTS_NULL_READ, build_sample
 from vmpl_sgx.samples.records_u import RecordsApp
+from vmpl_sgx.samples.trust_demo import run_local_trust
 
 RECORDS = (b"measured", b"signed", b"loaded", b"run")
 
@@ -60,6 +61,8 @@ def run(new_enclave: Callable[[], Enclave], scratch: Path, key: RsaPrivateKey) -
             print(f"faults: {fault}")
         count = struct.unpack("<Q", app.ecall(FAULTS_COUNT))[0]
         print(f"  the host lives on and the enclave still counts: {count}")
+
+    run_local_trust(new_enclave, scratch, key)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
