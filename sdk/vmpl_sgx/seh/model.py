@@ -339,25 +339,88 @@ class SehModel:
             request = read_request(SehEnterReq, caa, rcx)
             inputs = self._run_pages(request.input_gpa, request.input_len)
             outputs = self._run_pages(request.output_gpa, request.output_capacity)
-            with self._lock:
-                enclave, thread, executor = self._claim_thread(request, inputs, outputs, memory)
-            try:
-                exit_info = self._execute(executor, enclave, request, inputs, memory)
-            except BaseException:
-                with self._lock:
-                    thread.busy = False
-                raise
-            # An exit that does not fit ends the ecall: there is no ocall to answer.
-            fits = len(exit_info.output) <= request.output_capacity
-            with self._lock:
-                thread.busy = False
-                thread.ocall_pending = fits and exit_info.kind == Exit.OCALL
-            if not fits:
-                raise SehError(SehResult.OUTPUT_TOO_SMALL, f"{len(exit_info.output)} bytes")
+
+            def check_run_buffers() -> None:
+                memory.check_all(inputs)
+                memory.check_all(outputs, writable=True)
+
+            def read_input() -> bytes:
+                return b"".join(bytes(memory.read(gpa)) for gpa in inputs)[: request.input_len]
+
+            exit_info = self._run_entry(
+                request.handle,
+                request.tcs_offset,
+                request.function,
+                request.call_id,
+                request.input_len,
+                request.output_capacity,
+                check_run_buffers,
+                read_input,
+            )
         except SehError as error:
             return error.result, 0
         self._store_output(exit_info.output, outputs, memory)
         return SehResult.SUCCESS, write_response(caa, _enter_response(exit_info))
+
+    def enter(
+        self,
+        handle: int,
+        tcs_offset: int,
+        *,
+        function: int,
+        call_id: int,
+        data: bytes,
+        output_capacity: int,
+    ) -> Tuple[SehResult, ExitInfo | None]:
+        """ENTER for a transport in this process whose run buffers are its own memory: the
+        same checks, order and results as the call through the Calling Area, without the
+        request and response structs or guest pages. Returns (result, exit) with the exit
+        on SUCCESS only; counted in `stats` like any other call."""
+        try:
+            exit_info = self._run_entry(
+                handle, tcs_offset, function, call_id, len(data), output_capacity, None,
+                lambda: data,
+            )
+        except SehError as error:
+            self.stats.count_call("enter", failed=True)
+            return error.result, None
+        self.stats.count_call("enter", failed=False)
+        return SehResult.SUCCESS, exit_info
+
+    def _run_entry(  # noqa: PLR0917 - the fields of one ENTER request
+        self,
+        handle: int,
+        tcs_offset: int,
+        function: int,
+        call_id: int,
+        input_len: int,
+        output_capacity: int,
+        check_run_buffers: Callable[[], None] | None,
+        read_input: Callable[[], bytes],
+    ) -> ExitInfo:
+        """Claim the TCS, run the enclave until it exits, release the TCS; SehError if a check
+        fails or the exit does not fit `output_capacity`."""
+        with self._lock:
+            enclave, thread, executor = self._claim_thread(
+                handle, tcs_offset, function, input_len, output_capacity, check_run_buffers
+            )
+        try:
+            data = read_input()
+            exit_info = self._execute(
+                executor, enclave, tcs_offset, function, call_id, data, output_capacity
+            )
+        except BaseException:
+            with self._lock:
+                thread.busy = False
+            raise
+        # An exit that does not fit ends the ecall: there is no ocall to answer.
+        fits = len(exit_info.output) <= output_capacity
+        with self._lock:
+            thread.busy = False
+            thread.ocall_pending = fits and exit_info.kind == Exit.OCALL
+        if not fits:
+            raise SehError(SehResult.OUTPUT_TOO_SMALL, f"{len(exit_info.output)} bytes")
+        return exit_info
 
     @staticmethod
     def _run_pages(gpas: ctypes.Array[ctypes.c_uint64], length: int) -> list[int]:
@@ -368,56 +431,58 @@ class SehModel:
             raise SehError(SehResult.INVALID_FORMAT, "unused run-buffer entries are not zero")
         return entries[:used]
 
-    def _claim_thread(
+    def _claim_thread(  # noqa: PLR0917 - the fields of one ENTER request
         self,
-        request: SehEnterReq,
-        inputs: list[int],
-        outputs: list[int],
-        memory: GuestMemory,
+        handle: int,
+        tcs_offset: int,
+        function: int,
+        input_len: int,
+        output_capacity: int,
+        check_run_buffers: Callable[[], None] | None,
     ) -> Tuple[Enclave, ThreadState, Executor]:
-        enclave = self._find(request.handle)
+        enclave = self._find(handle)
         self._expect(enclave, EnclaveState.INITIALIZED)
-        if request.function not in (Enclu.EENTER, Enclu.ERESUME):
-            raise SehError(SehResult.INVALID_PARAMETER, f"function {request.function}")
-        for length in (request.input_len, request.output_capacity):
+        if function not in (Enclu.EENTER, Enclu.ERESUME):
+            raise SehError(SehResult.INVALID_PARAMETER, f"function {function}")
+        for length in (input_len, output_capacity):
             if length > self.max_run_buffer:
                 raise SehError(SehResult.INVALID_PARAMETER, f"run buffer of {length} bytes")
-        memory.check_all(inputs)
-        memory.check_all(outputs, writable=True)
-        thread = enclave.threads.get(request.tcs_offset)
+        if check_run_buffers is not None:
+            check_run_buffers()
+        thread = enclave.threads.get(tcs_offset)
         if thread is None:
-            raise SehError(SehResult.NOT_TCS, f"no TCS at offset 0x{request.tcs_offset:x}")
+            raise SehError(SehResult.NOT_TCS, f"no TCS at offset 0x{tcs_offset:x}")
         if thread.busy:
-            raise SehError(SehResult.TCS_BUSY, f"TCS 0x{request.tcs_offset:x} is running")
-        if request.function == Enclu.EENTER and thread.ocall_pending:
+            raise SehError(SehResult.TCS_BUSY, f"TCS 0x{tcs_offset:x} is running")
+        if function == Enclu.EENTER and thread.ocall_pending:
             raise SehError(SehResult.OCALL_PENDING, "EENTER while an ocall waits for its answer")
-        if request.function == Enclu.ERESUME and not thread.ocall_pending:
+        if function == Enclu.ERESUME and not thread.ocall_pending:
             raise SehError(SehResult.NO_OCALL_PENDING, "ERESUME without a pending ocall")
         if self.executor is None:
             raise SehError(SehResult.NO_IMAGE, "this SEH has no executor for enclave code")
         thread.busy = True
         return enclave, thread, self.executor
 
-    def _execute(
+    def _execute(  # noqa: PLR0917 - the fields of one ENTER request
         self,
         executor: Executor,
         enclave: Enclave,
-        request: SehEnterReq,
-        inputs: list[int],
-        memory: GuestMemory,
+        tcs_offset: int,
+        function: int,
+        call_id: int,
+        data: bytes,
+        capacity: int,
     ) -> ExitInfo:
-        data = b"".join(bytes(memory.read(gpa)) for gpa in inputs)[: request.input_len]
-        capacity = request.output_capacity
-        if request.function == Enclu.EENTER:
-            exit_info = executor.enter(enclave, request.tcs_offset, request.call_id, data, capacity)
+        if function == Enclu.EENTER:
+            exit_info = executor.enter(enclave, tcs_offset, call_id, data, capacity)
         else:
-            exit_info = executor.resume(enclave, request.tcs_offset, data, capacity)
+            exit_info = executor.resume(enclave, tcs_offset, data, capacity)
         # EREPORT and EGETKEY leave enclave code as ocalls the SEH answers itself.
         while exit_info.kind == Exit.OCALL and exit_info.call_id in leaves.LEAF_IDS:
             answer = leaves.serve(
                 self.trust, identity_of(enclave), exit_info.call_id, bytes(exit_info.output)
             )
-            exit_info = executor.resume(enclave, request.tcs_offset, answer, capacity)
+            exit_info = executor.resume(enclave, tcs_offset, answer, capacity)
         if exit_info.kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
             raise ValueError(f"the executor returned exit kind {exit_info.kind!r}")
         return exit_info

@@ -31,7 +31,6 @@ from vmpl_sgx._abi import (
     SehCreateReq,
     SehCreateRsp,
     SehDestroyReq,
-    SehEnterReq,
     SehEnterRsp,
     SehInitReq,
     SehInitRsp,
@@ -40,8 +39,7 @@ from vmpl_sgx._abi import (
     SehQueryRsp,
     SehResult,
 )
-from vmpl_sgx.seh import GuestMemory, SehModel
-from vmpl_sgx.simulator.enter_pages import EnterPagePool
+from vmpl_sgx.seh import ExitInfo, GuestMemory, SehModel
 from vmpl_sgx.simulator.failure import Failure
 
 DEFAULT_RETRIES = 16
@@ -94,7 +92,7 @@ def _is_generic(result: int) -> bool:
     return 0 < result < SehResult.NO_MEMORY
 
 
-_GPA_BYTES = ctypes.sizeof(ctypes.c_uint64)
+_EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
 
 
 class Limits(NamedTuple):
@@ -141,7 +139,6 @@ class SehSession:
         self._lock = threading.Lock()
         self._limits: Limits | None = None
         self._query_failed = False
-        self._enter_pages = EnterPagePool(_GPA_BASE)
 
     # ---- transport
 
@@ -150,19 +147,15 @@ class SehSession:
         call: SehCall,
         request: ctypes.Structure,
         pages: Sequence[Page],
-        table: GuestMemory | None = None,
     ) -> Reply:
-        """Run `call` with `pages` at consecutive made-up addresses, or with the ready page
-        `table` of a call that keeps its pages (ENTER)."""
+        """Run `call` with `pages` at consecutive made-up addresses."""
         raw = bytes(request)
         for attempt in range(self.retries + 1):
             caa = bytearray(SEH_CAA_BUFFER_SIZE)
             caa[: len(raw)] = raw
-            memory = table
-            if memory is None:
-                memory = GuestMemory()
-                for index, page in enumerate(pages):
-                    memory.add(_GPA_BASE + index * PAGE_SIZE, page.data, page.writable)
+            memory = GuestMemory()
+            for index, page in enumerate(pages):
+                memory.add(_GPA_BASE + index * PAGE_SIZE, page.data, page.writable)
             rax, rcx = self.model.call((SEH_PROTOCOL << 32) | call, len(raw), caa, memory)
             if rax not in _abi.SEH_RESULT_RETRY or attempt == self.retries:
                 return Reply(int(rax), bytes(caa[: min(rcx, SEH_CAA_BUFFER_SIZE)]))
@@ -178,10 +171,9 @@ class SehSession:
         request: ctypes.Structure,
         pages: Sequence[Page],
         rsp_min: int,
-        table: GuestMemory | None = None,
     ) -> bytes:
         """Run a call; raise its errno unless it succeeded with a response of `rsp_min` bytes."""
-        reply = self._call(call, request, pages, table)
+        reply = self._call(call, request, pages)
         number = result_errno(reply.result)
         if number:
             raise Failure(number, result_text(reply.result))
@@ -193,6 +185,9 @@ class SehSession:
 
     def limits(self) -> Limits:
         """The negotiated limits, asking QUERY the first time; EIO if the SEH fails it."""
+        known = self._limits  # set once, never changed: every RUN reads it without the lock
+        if known is not None:
+            return known
         with self._lock:
             if self._limits is not None:
                 return self._limits
@@ -280,31 +275,63 @@ class SehSession:
         output_capacity: int,
     ) -> Tuple[SehEnterRsp, bytes]:
         """ENTER with `data` as input; returns the response and the output bytes."""
-        request = SehEnterReq(
-            handle=handle,
-            tcs_offset=tcs_offset,
+        exit_info = self.enter_exit(
+            handle,
+            tcs_offset,
             function=function,
             call_id=call_id,
-            input_len=len(data),
+            data=data,
             output_capacity=output_capacity,
         )
-        bounce = self._enter_pages.take()
-        try:
-            # Whole address lists at once; the entries past those used stay zero.
-            used = bounce.stage_input(data)
-            ctypes.memmove(request.input_gpa, bounce.input_table, used * _GPA_BYTES)
-            used = -(-output_capacity // PAGE_SIZE)
-            ctypes.memmove(request.output_gpa, bounce.output_table, used * _GPA_BYTES)
-            size = ctypes.sizeof(SehEnterRsp)
-            raw = self._exec(SehCall.ENTER, request, (), size, bounce.memory)
-            rsp = SehEnterRsp.from_buffer_copy(raw[:size])
-            if rsp.exit_kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
-                raise self._malformed(SehCall.ENTER, "an unknown exit kind")
-            if rsp.output_len > output_capacity:
-                raise self._malformed(SehCall.ENTER, "more output than capacity")
-            return rsp, bounce.output(rsp.output_len)
-        finally:
-            self._enter_pages.give_back(bounce)
+        kind = exit_info.kind
+        rsp = SehEnterRsp(exit_kind=kind, output_len=len(exit_info.output))
+        if kind == Exit.NORMAL:
+            rsp.retval = exit_info.retval
+        elif kind == Exit.OCALL:
+            rsp.call_id = exit_info.call_id
+        else:
+            rsp.exception_vector = exit_info.exception_vector
+            rsp.exception_error_code = exit_info.exception_error_code
+            rsp.exception_addr = exit_info.exception_addr
+        return rsp, bytes(exit_info.output)
+
+    def enter_exit(
+        self,
+        handle: int,
+        tcs_offset: int,
+        *,
+        function: int,
+        call_id: int,
+        data: bytes,
+        output_capacity: int,
+    ) -> ExitInfo:
+        """ENTER with `data` as input; the exit, checked as the module checks a response.
+
+        The run buffers are this process's own memory, so the request goes to the SEH model
+        without the Calling Area and bounce pages (SehModel.enter): the same checks and
+        results, retried and mapped to an errno as any other call."""
+        model = self.model
+        for attempt in range(self.retries + 1):
+            result, exit_info = model.enter(
+                handle,
+                tcs_offset,
+                function=function,
+                call_id=call_id,
+                data=data,
+                output_capacity=output_capacity,
+            )
+            if result not in _abi.SEH_RESULT_RETRY or attempt == self.retries:
+                break
+        number = result_errno(result)
+        if number:
+            raise Failure(number, result_text(result))
+        if exit_info is None:
+            raise self._malformed(SehCall.ENTER, "a short response")
+        if exit_info.kind not in _EXIT_KINDS:
+            raise self._malformed(SehCall.ENTER, "an unknown exit kind")
+        if len(exit_info.output) > output_capacity:
+            raise self._malformed(SehCall.ENTER, "more output than capacity")
+        return exit_info
 
     def destroy(self, handle: int) -> None:
         self._exec(SehCall.DESTROY, SehDestroyReq(handle=handle), (), 0)
