@@ -54,18 +54,20 @@ class ChannelError(Exception):
 class Channel:
     """One end of a channel over the shared memory file `fd` (see the module's description)."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, usual_timeout: float | None = None) -> None:
+        """`usual_timeout`: the timeout most waits on this end use (their futex calls are
+        prepared once)."""
         self._map = mmap.mmap(fd, CHANNEL_SIZE, mmap.MAP_SHARED)
         self._word = ctypes.c_uint32.from_buffer(self._map)
-        self._address = ctypes.addressof(self._word)
+        self._futex = libc.Futex(ctypes.addressof(self._word), usual_timeout)
 
     @classmethod
-    def create(cls) -> tuple[Channel, int]:
+    def create(cls, usual_timeout: float | None = None) -> tuple[Channel, int]:
         """A new channel and its file, which the other end maps (the caller closes it)."""
         fd = os.memfd_create("vmpl-sgx-channel", libc.MFD_CLOEXEC)
         try:
             os.ftruncate(fd, CHANNEL_SIZE)
-            return cls(fd), fd
+            return cls(fd, usual_timeout), fd
         except BaseException:
             os.close(fd)
             raise
@@ -82,7 +84,7 @@ class Channel:
         self._map[DATA_OFFSET : DATA_OFFSET + length] = message
         _LENGTH.pack_into(self._map, 8, length)
         self._word.value = state
-        libc.futex_wake(self._address)
+        self._futex.wake()
 
     def take(self) -> bytes:
         """The message in the area; the state goes back to EMPTY."""
@@ -95,23 +97,25 @@ class Channel:
     def wait(self, state: int, timeout: float | None) -> bool:
         """Sleep until the state is `state`; False if `timeout` seconds passed first."""
         word = self._word
-        if word.value == state:
+        current = word.value
+        if current == state:
             return True
+        # The first sleep takes the timeout as given, so that the usual one is ready-made.
         deadline = None if timeout is None else time.monotonic() + timeout
+        left = timeout
         while True:
+            if self._map.closed:
+                return False
+            number = self._futex.wait(current, left)
+            if number not in (0, errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT):
+                raise OSError(number, f"futex wait: {os.strerror(number)}")
             current = word.value
             if current == state:
                 return True
-            left = None
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-            if self._map.closed:
-                return False
-            number = libc.futex_wait(self._address, current, left)
-            if number not in (0, errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT):
-                raise OSError(number, f"futex wait: {os.strerror(number)}")
 
     def close(self) -> None:
         """Unmap the area, unless a wait in another thread still holds it (then the mapping

@@ -6,6 +6,7 @@ Only Linux on x86-64 is supported: struct layouts below are that ABI's.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 
 PROT_NONE = 0
@@ -85,21 +86,6 @@ class Timespec(ctypes.Structure):
     _fields_ = (("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long))
 
 
-# syscall(2) with futex's argument types fixed, so a call converts no argument objects; the
-# variadic glibc entry takes them in the same registers.
-_futex = ctypes.CFUNCTYPE(
-    ctypes.c_long,
-    ctypes.c_long,
-    ctypes.c_void_p,
-    ctypes.c_int,
-    ctypes.c_uint32,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_int,
-    use_errno=True,
-)(("syscall", _libc))
-
-
 _prctl = _libc.prctl
 _prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
 _prctl.restype = ctypes.c_int
@@ -136,21 +122,49 @@ def set_parent_death_signal(signum: int) -> None:
         _raise_errno("prctl(PR_SET_PDEATHSIG)")
 
 
-def futex_wait(address: int, expected: int, timeout: float | None) -> int:
-    """FUTEX_WAIT on the u32 at `address` while it holds `expected`, at most `timeout` seconds
-    (None: no limit). Returns 0 or the errno (EAGAIN, EINTR, ETIMEDOUT are the usual ones).
-    ctypes lets go of the GIL meanwhile."""
-    if timeout is None:
-        result = _futex(SYS_FUTEX, address, FUTEX_WAIT, expected, None, None, 0)
-    else:
-        seconds = int(timeout)
-        limit = Timespec(seconds, int((timeout - seconds) * 1e9))
-        result = _futex(
-            SYS_FUTEX, address, FUTEX_WAIT, expected, ctypes.addressof(limit), None, 0
-        )
-    return ctypes.get_errno() if result < 0 else 0
+_syscall = _libc.syscall
+"""syscall(2) without a prototype: arguments built once (see Futex) pass without conversion."""
+_syscall.restype = ctypes.c_long
+_SYS_FUTEX_ARG = ctypes.c_long(SYS_FUTEX)
+_FUTEX_WAIT_ARG = ctypes.c_int(FUTEX_WAIT)
+_FUTEX_WAKE_ARG = ctypes.c_int(FUTEX_WAKE)
+_ONE_WAITER = ctypes.c_int(1)
 
 
-def futex_wake(address: int, count: int = 1) -> None:
-    """FUTEX_WAKE up to `count` waiters on the u32 at `address`."""
-    _futex(SYS_FUTEX, address, FUTEX_WAKE, count, None, None, 0)
+def _timespec(seconds: float) -> Timespec:
+    whole = int(seconds)
+    return Timespec(whole, int((seconds - whole) * 1e9))
+
+
+class Futex:
+    """FUTEX_WAIT and FUTEX_WAKE on the u32 at one address.
+
+    A channel's round trip makes four futex calls, and converting each call's seven
+    arguments cost more than the system call: here the arguments are built once, and so is
+    the timeout of the usual wait (`usual_timeout` seconds).
+    """
+
+    def __init__(self, address: int, usual_timeout: float | None = None) -> None:
+        word = ctypes.c_void_p(address)
+        self._wake = functools.partial(_syscall, _SYS_FUTEX_ARG, word, _FUTEX_WAKE_ARG, _ONE_WAITER)
+        self._wait = functools.partial(_syscall, _SYS_FUTEX_ARG, word, _FUTEX_WAIT_ARG)
+        self._usual_timeout = usual_timeout
+        self._usual = _timespec(usual_timeout if usual_timeout is not None else 0.0)
+        self._usual_pointer = ctypes.byref(self._usual)
+
+    def wake(self) -> None:
+        """Wake one waiter."""
+        self._wake()
+
+    def wait(self, expected: int, timeout: float | None) -> int:
+        """Sleep while the word holds `expected` (a u32), at most `timeout` seconds (None: no
+        limit). Returns 0 or the errno (EAGAIN, EINTR, ETIMEDOUT are the usual ones). ctypes
+        lets go of the GIL meanwhile."""
+        value = ctypes.c_uint32(expected)
+        if timeout is None:
+            result = self._wait(value, None)
+        elif timeout == self._usual_timeout:
+            result = self._wait(value, self._usual_pointer)
+        else:
+            result = self._wait(value, ctypes.byref(_timespec(timeout)))
+        return ctypes.get_errno() if result < 0 else 0

@@ -141,6 +141,12 @@ def encode(message: Message) -> bytes:
         )
     if isinstance(message, Normal):
         return _NORMAL_HEAD.pack(Kind.NORMAL, message.retval) + message.output
+    if isinstance(message, Ocall):
+        return _OCALL_HEAD.pack(Kind.OCALL, message.call_id) + message.request
+    if isinstance(message, Answer):
+        return _ENTER_HEAD.pack(Kind.ANSWER, message.status, message.output_capacity) + (
+            message.payload
+        )
     if isinstance(message, Setup):
         head = _SETUP.pack(
             message.base,
@@ -177,6 +183,11 @@ def decode(data: bytes) -> Message:
     if head == Kind.ENTER and len(data) >= _ENTER_HEAD.size:
         _, call_id, capacity = _ENTER_HEAD.unpack_from(data)
         return Enter(call_id, capacity, data[_ENTER_HEAD.size :])
+    if head == Kind.OCALL and len(data) >= _OCALL_HEAD.size:
+        return Ocall(_OCALL_HEAD.unpack_from(data)[1], data[_OCALL_HEAD.size :])
+    if head == Kind.ANSWER and len(data) >= _ENTER_HEAD.size:
+        _, status, capacity = _ENTER_HEAD.unpack_from(data)
+        return Answer(status, capacity, data[_ENTER_HEAD.size :])
     try:
         kind = Kind(data[0])
     except ValueError:

@@ -63,7 +63,7 @@ class TcsWorker:
         self.running = False
         """An entry was started and its exit not yet collected."""
         try:
-            self.channel, channel_fd = Channel.create()
+            self.channel, channel_fd = Channel.create(DEATH_CHECK_S)
         except BaseException:
             ours.close()
             theirs.close()
@@ -125,12 +125,11 @@ class TcsWorker:
         seconds (None: no limit). A worker found dead ends the entry with an exception exit."""
         if not self.running:
             raise SehError(SehResult.INVALID_REQUEST, "no entry runs on this TCS")
-        deadline = None if timeout is None else time.monotonic() + timeout
         channel = self.channel
+        # Most exits come within the first step, which waits with the ready-made timeout.
+        step = DEATH_CHECK_S if timeout is None else min(DEATH_CHECK_S, max(timeout, 0.0))
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            step = DEATH_CHECK_S
-            if deadline is not None:
-                step = min(step, max(deadline - time.monotonic(), 0.0))
             if channel.wait(TO_EXECUTOR, step) or channel.state == TO_EXECUTOR:
                 break
             if not self.process.running():
@@ -141,8 +140,11 @@ class TcsWorker:
                 self.running = False
                 self.close()
                 return _exception(vectors.from_death(None))
-            if deadline is not None and time.monotonic() >= deadline:
-                return None
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                step = min(DEATH_CHECK_S, left)
         self.running = False
         return self._exit(messages.decode(channel.take()))
 
@@ -158,10 +160,10 @@ class TcsWorker:
 
     def _exit(self, reply: messages.Message) -> ExitInfo:
         if isinstance(reply, messages.Normal):
-            return ExitInfo(Exit.NORMAL, output=reply.output, retval=reply.retval)
+            return ExitInfo(Exit.NORMAL, 0, reply.output, reply.retval)
         if isinstance(reply, messages.Ocall):
             self.waiting_in_ocall = True
-            return ExitInfo(Exit.OCALL, call_id=reply.call_id, output=reply.request)
+            return ExitInfo(Exit.OCALL, reply.call_id, reply.request)
         if isinstance(reply, messages.Crash):
             self.close()
             return _exception(vectors.from_crash(reply))

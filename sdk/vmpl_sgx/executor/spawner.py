@@ -34,12 +34,14 @@ class WorkerProcess:
     def __init__(self, pid: int, pidfd: int) -> None:
         self.pid = pid
         self.pidfd = pidfd
+        # Asked before every entry: the poll set is made once.
+        self._exited = select.poll()
+        if pidfd >= 0:
+            self._exited.register(pidfd, select.POLLIN)
 
     def running(self) -> bool:
         if self.pidfd >= 0:
-            poller = select.poll()
-            poller.register(self.pidfd, select.POLLIN)
-            return not poller.poll(0)  # a pidfd turns readable when its process exits
+            return not self._exited.poll(0)  # a pidfd turns readable when its process exits
         if self.pid <= 0:
             return False  # killed already
         try:
@@ -59,6 +61,7 @@ class WorkerProcess:
             pass
         finally:
             if self.pidfd >= 0:
+                self._exited.unregister(self.pidfd)
                 os.close(self.pidfd)
             self.pidfd, self.pid = -1, -1
 

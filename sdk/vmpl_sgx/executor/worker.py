@@ -99,6 +99,9 @@ class Worker:
             gsbase=setup.base + setup.gsbase_offset,
             ocall=self._ocall_address,
         )
+        self._input_address = ctypes.addressof(self._input)
+        self._output_address = ctypes.addressof(self._output)
+        self._frame_address = ctypes.addressof(self._frame)
 
     def send(self, data: bytes) -> None:
         self.channel.post(data, TO_EXECUTOR)
@@ -117,26 +120,31 @@ class Worker:
             self.send(encode(self.run(message)))
 
     def run(self, enter: Enter) -> Normal | OutputOverflow:
-        self.capacity = enter.output_capacity
+        capacity = self.capacity = enter.output_capacity
         data = enter.input
-        if len(data) > len(self._input):
-            self._input = ctypes.create_string_buffer(len(data))
-        ctypes.memmove(self._input, data, len(data))
-        if enter.output_capacity > len(self._output):
-            self._output = ctypes.create_string_buffer(enter.output_capacity)
         frame = self._frame
+        if data:
+            if len(data) > len(self._input):
+                self._input = ctypes.create_string_buffer(len(data))
+                self._input_address = ctypes.addressof(self._input)
+            ctypes.memmove(self._input_address, data, len(data))
+        if capacity > len(self._output):
+            self._output = ctypes.create_string_buffer(capacity)
+            self._output_address = ctypes.addressof(self._output)
+        # Every field the enclave may have changed is set again.
         frame.call_id = enter.call_id
-        frame.input = ctypes.addressof(self._input)
+        frame.input = self._input_address
         frame.input_len = len(data)
-        frame.output = ctypes.addressof(self._output)
-        frame.output_capacity = enter.output_capacity
+        frame.output = self._output_address
+        frame.output_capacity = capacity
         frame.output_len = 0
-        retval = self._entry(ctypes.addressof(frame))
+        retval = self._entry(self._frame_address)
         # Only output_len is the enclave's word; the capacity checked is the worker's own.
         output_len = frame.output_len
-        if output_len > enter.output_capacity:
+        if output_len > capacity:
             return OutputOverflow(output_len)
-        return Normal(retval, ctypes.string_at(self._output, output_len))
+        output = ctypes.string_at(self._output_address, output_len) if output_len else b""
+        return Normal(retval, output)
 
     def _on_ocall(  # noqa: PLR0917 - the C signature of vmpl_sgx_enclave_ocall_fn
         self,
