@@ -4,7 +4,7 @@ Two levels are timed, each as the median of single round trips: an ecall is one 
 its return; an ocall, one ocall exit to the next (the answer's ERESUME and the enclave code
 up to its next ocall). "executor" drives the SEH model directly with guest pages in this
 process (what the loopback SEH does per RUN, minus the kernel); "app" goes through the SDK's
-EnclaveApp and the simulator (ioctl checks, user-memory copies, SEH request building), which
+EnclaveApp, Enclave.run, the simulator's RUN steps and the SEH model's ENTER checks, which
 is what an application on the simulator pays. Every figure is the median of several runs.
 
 Beside them, in the same run, the floor any round trip between two processes has here: a C

@@ -10,12 +10,13 @@ from typing import Callable, Mapping
 from vmpl_sgx import _abi
 from vmpl_sgx._abi import SEH_MAX_PAGES_PER_CALL
 from vmpl_sgx.backend import IoctlArg, check_arg, ioctl_name
-from vmpl_sgx.errors import error_for
-from vmpl_sgx.seh import SehModel
+from vmpl_sgx.errors import RUN, error_for
+from vmpl_sgx.seh import ExitInfo, SehModel
 from vmpl_sgx.simulator import ioctls
 from vmpl_sgx.simulator.enclave_file import EnclaveFile, State
 from vmpl_sgx.simulator.failure import Failure
 from vmpl_sgx.simulator.hooks import Hold, Hooks
+from vmpl_sgx.simulator.owned_run import run_owned
 from vmpl_sgx.simulator.seh_link import DEFAULT_RETRIES, SehSession
 
 _HANDLERS: Mapping[int, Callable[[ioctls.Call], None]] = {
@@ -126,6 +127,21 @@ class SimulatorBackend:
         except Failure as failure:
             raise error_for(failure.errno, name, failure.constraint, kind=failure.kind) from None
         return 0
+
+    def run_owned(
+        self, tcs: int, function: int, call_id: int, data: bytes, output_capacity: int
+    ) -> ExitInfo | None:
+        """ENCLAVE_RUN without the argument struct, for Enclave.run (see owned_run); None
+        when the call must go through `ioctl`, which then reports what is wrong with it."""
+        if self._closed:
+            return None
+        try:
+            return run_owned(
+                self._file, self.simulator, self._hooks, tcs, function, call_id, data,
+                output_capacity,
+            )
+        except Failure as failure:
+            raise error_for(failure.errno, RUN, failure.constraint, kind=failure.kind) from None
 
     def close(self) -> None:
         """Close the file: DESTROY the enclave in the SEH, as the module's release does."""

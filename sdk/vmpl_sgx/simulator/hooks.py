@@ -64,7 +64,13 @@ class Hooks:
             self._armed[ioctl] = hold
         return hold
 
+    def armed(self) -> bool:
+        """True while some hold waits for its call."""
+        return bool(self._armed)
+
     def reached(self, ioctl: str) -> None:
+        if not self._armed:  # the usual case, on every RUN: no lock needed to see it
+            return
         with self._lock:
             hold = self._armed.pop(ioctl, None)
         if hold is not None:

@@ -53,7 +53,9 @@ _PRIVILEGED = int(Attr.PROVISIONKEY | Attr.EINITTOKENKEY)
 # Plain ints: inverting an IntFlag keeps only its declared bits on newer Pythons.
 _MEASURE = int(PageFlag.MEASURE)
 _ARG_UNREADABLE = "the argument struct cannot be read"
-_RUN_RESERVED = ctypes.sizeof(EnclaveRun) - vars(EnclaveRun)["reserved"].offset
+_RUN_SIZE = ctypes.sizeof(EnclaveRun)
+_RUN_RESERVED_AT = vars(EnclaveRun)["reserved"].offset
+_RUN_RESERVED = _RUN_SIZE - _RUN_RESERVED_AT
 
 
 class Host(Protocol):
@@ -335,8 +337,8 @@ def get_info(call: Call) -> None:
 # ---- ENCLAVE_RUN
 
 
-def _check_run(run: EnclaveRun, file: EnclaveFile) -> None:
-    if run.flags or bytes(run.reserved).count(0) != _RUN_RESERVED:  # 4
+def _check_run(run: EnclaveRun, raw: bytes, file: EnclaveFile) -> None:
+    if run.flags or raw.count(0, _RUN_RESERVED_AT) != _RUN_RESERVED:  # 4
         raise Failure(errno.EINVAL, "flags or a reserved byte is not zero")
     if run.function not in (Enclu.EENTER, Enclu.ERESUME):  # 5
         raise Failure(errno.EINVAL, f"function {run.function} is neither EENTER nor ERESUME")
@@ -352,12 +354,14 @@ def enclave_run(call: Call) -> None:
         raise Failure(errno.EIO, "the enclave is broken: its SEH went away")
     if file.state is not State.INITIALIZED:  # 2
         raise _state_failure(file, State.INITIALIZED)
-    run = EnclaveRun.from_buffer_copy(call.arg.read(ctypes.sizeof(EnclaveRun)))  # 3
-    _check_run(run, file)  # 4-6
+    raw = call.arg.read(_RUN_SIZE)  # 3
+    run = EnclaveRun.from_buffer_copy(raw)
+    _check_run(run, raw, file)  # 4-6
     limit = call.limits().max_run_buffer
-    for name in ("input_len", "output_capacity"):  # 7
-        if getattr(run, name) > limit:
-            raise Failure(errno.E2BIG, f"{name} {getattr(run, name)} is above {limit}")
+    if run.input_len > limit:  # 7
+        raise Failure(errno.E2BIG, f"input_len {run.input_len} is above {limit}")
+    if run.output_capacity > limit:
+        raise Failure(errno.E2BIG, f"output_capacity {run.output_capacity} is above {limit}")
     data = call.read_user(run.input, run.input_len, f"the {run.input_len}-byte input")  # 8
     try:
         call.memory.check_writable(run.output, run.output_capacity)
