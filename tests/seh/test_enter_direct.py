@@ -46,14 +46,7 @@ def test_direct_enter_answers_as_the_calling_area_does() -> None:
     direct, direct_handle = ready(direct_executor, max_run_buffer=LIMIT)
     for extra, tcs, function, data, capacity in REQUESTS:
         result, rsp, output = wire.enter(wire_handle + extra, tcs, function, 5, data, capacity)
-        got, exit_info = direct.model.enter(
-            direct_handle + extra,
-            tcs,
-            function=function,
-            call_id=5,
-            data=data,
-            output_capacity=capacity,
-        )
+        got, exit_info = direct.model.enter(direct_handle + extra, tcs, function, 5, data, capacity)
         assert got is result, (tcs, function)
         if result is not SehResult.SUCCESS:
             assert exit_info is None

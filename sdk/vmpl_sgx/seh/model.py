@@ -84,6 +84,7 @@ DEFAULT_MAX_ENCLAVE_SIZE = 1 << 36
 so a large SECS.size costs nothing by itself."""
 
 _DESC_MEASURE = int(SehDescFlag.MEASURE)
+_RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME)
 Result = Tuple[SehResult, int]
 _Handler = Callable[[CallingArea, int, GuestMemory], int]
 
@@ -362,11 +363,10 @@ class SehModel:
         self._store_output(exit_info.output, outputs, memory)
         return SehResult.SUCCESS, write_response(caa, _enter_response(exit_info))
 
-    def enter(
+    def enter(  # noqa: PLR0917 - the fields of one ENTER request
         self,
         handle: int,
         tcs_offset: int,
-        *,
         function: int,
         call_id: int,
         data: bytes,
@@ -378,8 +378,7 @@ class SehModel:
         on SUCCESS only; counted in `stats` like any other call."""
         try:
             exit_info = self._run_entry(
-                handle, tcs_offset, function, call_id, len(data), output_capacity, None,
-                lambda: data,
+                handle, tcs_offset, function, call_id, len(data), output_capacity, None, data
             )
         except SehError as error:
             self.stats.count_call("enter", failed=True)
@@ -396,16 +395,17 @@ class SehModel:
         input_len: int,
         output_capacity: int,
         check_run_buffers: Callable[[], None] | None,
-        read_input: Callable[[], bytes],
+        read_input: Callable[[], bytes] | bytes,
     ) -> ExitInfo:
         """Claim the TCS, run the enclave until it exits, release the TCS; SehError if a check
-        fails or the exit does not fit `output_capacity`."""
+        fails or the exit does not fit `output_capacity`. `read_input` is the input, or what
+        reads it once the TCS is claimed."""
         with self._lock:
             enclave, thread, executor = self._claim_thread(
                 handle, tcs_offset, function, input_len, output_capacity, check_run_buffers
             )
         try:
-            data = read_input()
+            data = read_input if isinstance(read_input, bytes) else read_input()
             exit_info = self._execute(
                 executor, enclave, tcs_offset, function, call_id, data, output_capacity
             )
@@ -441,12 +441,14 @@ class SehModel:
         check_run_buffers: Callable[[], None] | None,
     ) -> Tuple[Enclave, ThreadState, Executor]:
         enclave = self._find(handle)
-        self._expect(enclave, EnclaveState.INITIALIZED)
-        if function not in (Enclu.EENTER, Enclu.ERESUME):
+        if enclave.state is not EnclaveState.INITIALIZED:
+            self._expect(enclave, EnclaveState.INITIALIZED)
+        if function not in _RUN_FUNCTIONS:
             raise SehError(SehResult.INVALID_PARAMETER, f"function {function}")
-        for length in (input_len, output_capacity):
-            if length > self.max_run_buffer:
-                raise SehError(SehResult.INVALID_PARAMETER, f"run buffer of {length} bytes")
+        limit = self.max_run_buffer
+        if input_len > limit or output_capacity > limit:
+            length = input_len if input_len > limit else output_capacity
+            raise SehError(SehResult.INVALID_PARAMETER, f"run buffer of {length} bytes")
         if check_run_buffers is not None:
             check_run_buffers()
         thread = enclave.threads.get(tcs_offset)

@@ -313,18 +313,14 @@ class SehSession:
         model = self.model
         for attempt in range(self.retries + 1):
             result, exit_info = model.enter(
-                handle,
-                tcs_offset,
-                function=function,
-                call_id=call_id,
-                data=data,
-                output_capacity=output_capacity,
+                handle, tcs_offset, function, call_id, data, output_capacity
             )
             if result not in _abi.SEH_RESULT_RETRY or attempt == self.retries:
                 break
-        number = result_errno(result)
-        if number:
-            raise Failure(number, result_text(result))
+        if result != SehResult.SUCCESS:
+            number = result_errno(result)
+            if number:
+                raise Failure(number, result_text(result))
         if exit_info is None:
             raise self._malformed(SehCall.ENTER, "a short response")
         if exit_info.kind not in _EXIT_KINDS:
