@@ -5,11 +5,14 @@ its return; an ocall, one ocall exit to the next (the answer's ERESUME and the e
 up to its next ocall). "executor" drives the SEH model directly with guest pages in this
 process (what the loopback SEH does per RUN, minus the kernel); "app" goes through the SDK's
 EnclaveApp, Enclave.run, the simulator's RUN steps and the SEH model's ENTER checks, which
-is what an application on the simulator pays. Every figure is the median of several runs.
+is what an application on the simulator pays. Every figure is the median of single round
+trips over several rounds.
 
 Beside them, in the same run, the floor any round trip between two processes has here: a C
 ping-pong through a futex word in shared memory (benchmarks/futex_pingpong.c), the mechanism
-the executor's channel uses.
+the executor's channel uses. The two levels and the floor take turns, round by round, so
+that the host's load, which changes from second to second on a shared machine, weighs on
+the figures a ratio compares alike.
 
 Prints a table, a line `enclave spawn_ms=... ecall_us=... ocall_us=...`, and two goals:
 `BENCH B5 ecall_sdk_over_executor` (EnclaveApp's empty ecall on the simulator over the
@@ -55,16 +58,22 @@ OCALLS_PER_ECALL = 100
 B5_GOAL = 1.5
 B6_GOAL = 3.0
 PINGPONG_ROUND_TRIPS = 20000
+ROUNDS = 5
+"""Turns the app level, the executor level and the floor take."""
 HERE = Path(__file__).resolve().parent
 
 
-def _median_seconds(action: Callable[[], object], repeat: int) -> float:
+def _times(action: Callable[[], object], repeat: int) -> List[float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def _median_seconds(action: Callable[[], object], repeat: int) -> float:
+    return statistics.median(_times(action, repeat))
 
 
 def measure(repeat: int) -> Dict[str, float]:
@@ -90,50 +99,66 @@ def measure(repeat: int) -> Dict[str, float]:
                 steady = _median_seconds(lambda: app.ecall(FAULTS_COUNT, thread=1), 5)
                 spawn[-1] -= steady
 
-        with load(faults) as app:
-            app.ecall(FAULTS_COUNT)
-            ecall_app = _median_seconds(lambda: app.ecall(FAULTS_COUNT), repeat)
-
-        # Each ocall round trip on its own: from one handler call to the next, which spans
-        # the handler's return, the ERESUME and the enclave's next ocall exit.
+        # The two levels take turns, round by round, with the floor's runs in between: a
+        # change of the host's load then reaches all three alike.
         records = struct.pack("<I", OCALLS_PER_ECALL)
-        with load(ocall) as app:
+        ecall_app: List[float] = []
+        ocall_app: List[int] = []
+        ecall_direct: List[float] = []
+        ocall_direct: List[float] = []
+        floor: List[float] = []
+        binary = build_floor(Path(scratch))
+        with load(faults) as app, load(ocall) as ocalling, _ExecutorLevel(
+            faults, ocall
+        ) as direct:
             stamps: List[int] = []
-            app.register_ocall(OCALL_ID_GET_RECORD, lambda request: _stamp(stamps, b"r"))
-            app.ecall(OCALL_CHECKSUM, records)
-            gaps: List[int] = []
-            for _ in range(max(3, repeat // OCALLS_PER_ECALL * 2)):
-                stamps.clear()
-                app.ecall(OCALL_CHECKSUM, records)
-                gaps += [later - earlier for earlier, later in zip(stamps, stamps[1:])]
-            ocall_app = statistics.median(gaps) / 1e9
-
-        executor_level = _executor_level(faults, ocall, repeat)
-        floor = futex_floor_us(Path(scratch))
+            ocalling.register_ocall(OCALL_ID_GET_RECORD, lambda request: _stamp(stamps, b"r"))
+            app.ecall(FAULTS_COUNT)
+            ocalling.ecall(OCALL_CHECKSUM, records)
+            per_round = max(1, repeat // ROUNDS)
+            for round_number in range(ROUNDS):
+                ecall_app += _times(lambda: app.ecall(FAULTS_COUNT), per_round)
+                ecall_direct += _times(direct.ecall, per_round)
+                for _ in range(max(1, per_round // OCALLS_PER_ECALL * 2)):
+                    # Each ocall round trip on its own: from one handler call to the next,
+                    # which spans the handler's return, the ERESUME and the enclave's next
+                    # ocall exit.
+                    stamps.clear()
+                    ocalling.ecall(OCALL_CHECKSUM, records)
+                    ocall_app += [later - earlier for earlier, later in zip(stamps, stamps[1:])]
+                    ocall_direct += direct.ocalls()
+                if round_number % 2 == 0:
+                    floor.append(floor_run_us(binary))
+        floor.sort()
     return {
-        "floor_us": floor,
+        "floor_us": statistics.median(floor),
+        "floor_low_us": floor[0],
+        "floor_high_us": floor[-1],
         "spawn_ms": statistics.median(spawn) * 1e3,
         "first_ecall_ms": statistics.median(first_file) * 1e3,
-        "ecall_app_us": ecall_app * 1e6,
-        "ocall_app_us": ocall_app * 1e6,
-        **executor_level,
+        "ecall_app_us": statistics.median(ecall_app) * 1e6,
+        "ocall_app_us": statistics.median(ocall_app) / 1e3,
+        "ecall_executor_us": statistics.median(ecall_direct) * 1e6,
+        "ocall_executor_us": statistics.median(ocall_direct) * 1e6,
     }
 
 
-def futex_floor_us(scratch: Path) -> float:
-    """Median round trip of the C futex ping-pong between two processes, in µs (the median
-    of three runs of PINGPONG_ROUND_TRIPS)."""
+def build_floor(scratch: Path) -> Path:
+    """The C futex ping-pong (benchmarks/futex_pingpong.c), compiled into `scratch`."""
     binary = scratch / "futex_pingpong"
     subprocess.run(
         ["cc", "-O2", "-o", str(binary), str(HERE / "futex_pingpong.c")],
         check=True, capture_output=True,
     )
-    runs = [
-        float(subprocess.run([str(binary), str(PINGPONG_ROUND_TRIPS)], check=True,
-                             capture_output=True, text=True).stdout)
-        for _ in range(3)
-    ]
-    return statistics.median(runs) / 1e3
+    return binary
+
+
+def floor_run_us(binary: Path) -> float:
+    """Median round trip, in µs, of one run of PINGPONG_ROUND_TRIPS."""
+    out = subprocess.run(
+        [str(binary), str(PINGPONG_ROUND_TRIPS)], check=True, capture_output=True, text=True
+    ).stdout
+    return float(out) / 1e3
 
 
 def verdict(ok: bool) -> str:
@@ -176,31 +201,39 @@ def load_direct(layout: Layout) -> SehEnclave:
     return enclave
 
 
-def _executor_level(faults: Path, ocall: Path, repeat: int) -> Dict[str, float]:
+class _ExecutorLevel:
     """The same round trips with the executor called straight, as the SEH model calls it."""
 
-    with NativeExecutor() as executor:
+    def __init__(self, faults: Path, ocall: Path) -> None:
+        self.executor = NativeExecutor()
         layout = layout_from_file(faults)
-        view = load_direct(layout)
-        tcs = layout.tcs_offsets[0]
-        executor.enter(view, tcs, FAULTS_COUNT, b"", 64)
-        ecall = _median_seconds(lambda: executor.enter(view, tcs, FAULTS_COUNT, b"", 64), repeat)
-
+        self.faults = load_direct(layout)
+        self.faults_tcs = layout.tcs_offsets[0]
         layout = layout_from_file(ocall)
-        view = load_direct(layout)
-        tcs = layout.tcs_offsets[0]
-        answer = encode_answer(0, b"r")
-        records = struct.pack("<I", OCALLS_PER_ECALL)
-        resumes: List[float] = []
-        for _ in range(max(3, repeat // OCALLS_PER_ECALL * 2)):
-            executor.enter(view, tcs, OCALL_CHECKSUM, records, 4096)
-            for _ in range(OCALLS_PER_ECALL):  # the last one ends the ecall
-                resumes.append(_median_seconds(lambda: executor.resume(view, tcs, answer, 4096), 1))
-        ocall_s = statistics.median(resumes)
-    return {
-        "ecall_executor_us": ecall * 1e6,
-        "ocall_executor_us": ocall_s * 1e6,
-    }
+        self.ocall = load_direct(layout)
+        self.ocall_tcs = layout.tcs_offsets[0]
+        self.answer = encode_answer(0, b"r")
+        self.records = struct.pack("<I", OCALLS_PER_ECALL)
+        self.ecall()
+        self.ocalls()
+
+    def ecall(self) -> None:
+        self.executor.enter(self.faults, self.faults_tcs, FAULTS_COUNT, b"", 64)
+
+    def ocalls(self) -> List[float]:
+        """One ecall of the ocall sample: each ocall round trip (ERESUME to the next exit)."""
+        executor, view, tcs = self.executor, self.ocall, self.ocall_tcs
+        executor.enter(view, tcs, OCALL_CHECKSUM, self.records, 4096)
+        return [  # the last one ends the ecall
+            _median_seconds(lambda: executor.resume(view, tcs, self.answer, 4096), 1)
+            for _ in range(OCALLS_PER_ECALL)
+        ]
+
+    def __enter__(self) -> _ExecutorLevel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.executor.close()
 
 
 def main() -> int:
@@ -217,6 +250,8 @@ def main() -> int:
         ("ocall round trip, executor", results["ocall_executor_us"], "us"),
         ("ocall round trip, EnclaveApp on the simulator", results["ocall_app_us"], "us"),
         ("C futex ping-pong between two processes (floor)", results["floor_us"], "us"),
+        ("  the floor's lowest run of three", results["floor_low_us"], "us"),
+        ("  the floor's highest run of three", results["floor_high_us"], "us"),
     ]
     for label, value, unit in rows:
         print(f"{label:<50} {value:10.1f} {unit}")
