@@ -353,8 +353,8 @@ def _show_identity(out: Output, identity: EnclaveIdentity) -> None:
     out.field("attributes", "attributes", identity.attributes, attributes)
     out.field("xfrm", "xfrm", identity.xfrm, f"0x{identity.xfrm:x}")
     out.field("miscselect", "miscselect", identity.miscselect, f"0x{identity.miscselect:x}")
-    out.field("isvprodid", "isvprodid", identity.isvprodid)
-    out.field("isvsvn", "isvsvn", identity.isvsvn)
+    out.field("isvprodid", "isvprodid", identity.isv_prod_id)
+    out.field("isvsvn", "isvsvn", identity.isv_svn)
 
 
 def _demo_samples(backend: str, key: RsaPrivateKey, out: Output) -> None:

@@ -48,7 +48,7 @@ from vmpl_sgx.errors import (
     VmplSgxError,
     error_for,
 )
-from vmpl_sgx.identity import EnclaveIdentity
+from vmpl_sgx.identity import EnclaveIdentity, identity_after_init
 from vmpl_sgx.info import BackendInfo
 from vmpl_sgx.run_buffers import RUN_FIELDS, RunSlots
 from vmpl_sgx.seh.executor import ExitInfo
@@ -256,7 +256,7 @@ class Enclave:
         arg = EnclaveInit(sigstruct=ctypes.addressof(held))
         self._ioctl(_abi.IOC_ENCLAVE_INIT, bytearray(arg), INIT)
         self._state = EnclaveState.INITIALIZED
-        self._identity = EnclaveIdentity.after_init(self._secs, raw)
+        self._identity = identity_after_init(self._secs, raw)
 
     @property
     def identity(self) -> EnclaveIdentity:

@@ -104,7 +104,7 @@ def test_app_load_with_manifest(signed: Path, new_enclave: Callable[[], Enclave]
         assert len(app.tcs_offsets) == 3
         assert mrenclave(app.layout) == mrenclave(layout_from_file(signed, PARAMS))
         assert struct.unpack("<Q", app.ecall(FAULTS_THREAD_INDEX, thread=2))[0] == 2
-        assert app.enclave.identity.isvprodid == 0x12
+        assert app.enclave.identity.isv_prod_id == 0x12
 
 
 def test_app_load_refuses_mismatches(

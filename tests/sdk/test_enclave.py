@@ -391,7 +391,7 @@ def test_identity_after_init(fresh: Enclave, layout: Layout, rsa_key: RsaPrivate
     assert identity.mrsigner == hashlib.sha256(modulus).digest()
     assert identity.attributes == layout.attributes | _abi.Attr.INIT
     assert (identity.xfrm, identity.miscselect) == (layout.xfrm, layout.miscselect)
-    assert (identity.isvprodid, identity.isvsvn) == (0x1234, 7)
+    assert (identity.isv_prod_id, identity.isv_svn) == (0x1234, 7)
     assert identity.debug == bool(layout.attributes & _abi.Attr.DEBUG)
 
 

@@ -13,13 +13,23 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from vmpl_sgx._abi import REPORT_BODY_SIZE, Attr, ReportBody
+from vmpl_sgx._abi import REPORT_BODY_SIZE, ReportBody
 from vmpl_sgx.attestation import cert_table, errors, manifest, snp_report
 from vmpl_sgx.attestation.chain import check_extensions, product_name, verify_chain
 from vmpl_sgx.attestation.quote import Quote
 from vmpl_sgx.attestation.snp_report import SnpReport, Tcb
 from vmpl_sgx.crypto import p384, x509
 from vmpl_sgx.crypto.x509 import Certificate
+from vmpl_sgx.enclave_identity import EnclaveIdentity
+
+__all__ = [
+    "EnclaveIdentity",
+    "Expectations",
+    "VerifiedQuote",
+    "VerifiedSnpReport",
+    "verify_quote",
+    "verify_snp_report",
+]
 
 
 @dataclass(frozen=True)
@@ -34,28 +44,6 @@ class Expectations:
     launch_measurement: bytes | None = None
     """The SNP MEASUREMENT of the firmware + SEH image, when the verifier pins it."""
     min_tcb: Tcb | None = None
-
-
-@dataclass(frozen=True)
-class EnclaveIdentity:
-    """The enclave a quote vouches for, from the report body in its manifest."""
-
-    mrenclave: bytes
-    mrsigner: bytes
-    attributes: int
-    xfrm: int
-    miscselect: int
-    isv_prod_id: int
-    isv_svn: int
-    config_svn: int
-    config_id: bytes
-    isv_family_id: bytes
-    isv_ext_prod_id: bytes
-    report_data: bytes
-
-    @property
-    def debug(self) -> bool:
-        return bool(self.attributes & Attr.DEBUG)
 
 
 @dataclass(frozen=True)

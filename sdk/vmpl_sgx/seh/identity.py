@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from vmpl_sgx._abi import SehResult
+from vmpl_sgx.enclave_identity import EnclaveIdentity
 from vmpl_sgx.seh.enclave import Enclave, EnclaveState
 from vmpl_sgx.seh.errors import SehError
 
-
-@dataclass(frozen=True)
-class EnclaveIdentity:
-    mrenclave: bytes
-    mrsigner: bytes
-    attributes: int
-    xfrm: int
-    miscselect: int
-    isv_prod_id: int
-    isv_svn: int
-    config_id: bytes = bytes(64)
-    config_svn: int = 0
-    isv_family_id: bytes = bytes(16)
-    isv_ext_prod_id: bytes = bytes(16)
+__all__ = ["EnclaveIdentity", "identity_of"]
 
 
 def identity_of(enclave: Enclave) -> EnclaveIdentity:
