@@ -14,6 +14,10 @@ the executor's channel uses. The two levels and the floor take turns, round by r
 that the host's load, which changes from second to second on a shared machine, weighs on
 the figures a ratio compares alike.
 
+A third figure times the SDK alone: EnclaveApp's ecall on a simulator whose executor
+returns at once (no worker, no round trip): what the SDK, the simulator and the SEH model's
+checks add to the executor's round trip.
+
 Prints a table, a line `enclave spawn_ms=... ecall_us=... ocall_us=...`, and two goals:
 `BENCH B5 ecall_sdk_over_executor` (EnclaveApp's empty ecall on the simulator over the
 executor's own round trip, goal <= 1.5) and `BENCH B6 executor_round_trip_us` (goal: at most
@@ -35,7 +39,7 @@ from typing import Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sdk"))
 
-from vmpl_sgx._abi import PAGE_SIZE, Secs
+from vmpl_sgx._abi import PAGE_SIZE, Cap, Exit, Secs
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.executor import NativeExecutor
@@ -49,7 +53,7 @@ from vmpl_sgx.samples import (
     OCALL_ID_GET_RECORD,
     build_sample,
 )
-from vmpl_sgx.seh import SehModel
+from vmpl_sgx.seh import EnclaveView, ExitInfo, SehModel
 from vmpl_sgx.seh.enclave import Enclave as SehEnclave
 from vmpl_sgx.seh.enclave import NewPage
 from vmpl_sgx.simulator import Simulator
@@ -108,9 +112,13 @@ def measure(repeat: int) -> Dict[str, float]:
         ocall_direct: List[float] = []
         floor: List[float] = []
         binary = build_floor(Path(scratch))
+        ecall_sdk: List[float] = []
+        at_once = EnclaveApp.load(
+            faults, key, Enclave(Simulator(SehModel(executor=_AtOnce())).open())
+        )
         with load(faults) as app, load(ocall) as ocalling, _ExecutorLevel(
             faults, ocall
-        ) as direct:
+        ) as direct, at_once:
             stamps: List[int] = []
             ocalling.register_ocall(OCALL_ID_GET_RECORD, lambda request: _stamp(stamps, b"r"))
             app.ecall(FAULTS_COUNT)
@@ -119,6 +127,7 @@ def measure(repeat: int) -> Dict[str, float]:
             for round_number in range(ROUNDS):
                 ecall_app += _times(lambda: app.ecall(FAULTS_COUNT), per_round)
                 ecall_direct += _times(direct.ecall, per_round)
+                ecall_sdk += _times(lambda: at_once.ecall(FAULTS_COUNT), per_round)
                 for _ in range(max(1, per_round // OCALLS_PER_ECALL * 2)):
                     # Each ocall round trip on its own: from one handler call to the next,
                     # which spans the handler's return, the ERESUME and the enclave's next
@@ -139,6 +148,7 @@ def measure(repeat: int) -> Dict[str, float]:
         "ecall_app_us": statistics.median(ecall_app) * 1e6,
         "ocall_app_us": statistics.median(ocall_app) / 1e3,
         "ecall_executor_us": statistics.median(ecall_direct) * 1e6,
+        "ecall_sdk_only_us": statistics.median(ecall_sdk) * 1e6,
         "ocall_executor_us": statistics.median(ocall_direct) * 1e6,
     }
 
@@ -201,6 +211,27 @@ def load_direct(layout: Layout) -> SehEnclave:
     return enclave
 
 
+class _AtOnce:
+    """An executor whose enclave returns at once: EnclaveApp on it times the SDK, the
+    simulator and the SEH model's checks alone, without a worker or a round trip."""
+
+    capabilities = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO)
+    _EXIT = ExitInfo(Exit.NORMAL, 0, bytes(8), 0)
+
+    def enter(
+        self, enclave: EnclaveView, tcs_offset: int, call_id: int, input: bytes, capacity: int
+    ) -> ExitInfo:
+        return self._EXIT
+
+    def resume(
+        self, enclave: EnclaveView, tcs_offset: int, input: bytes, capacity: int
+    ) -> ExitInfo:
+        return self._EXIT
+
+    def forget(self, enclave: EnclaveView) -> None:
+        pass
+
+
 class _ExecutorLevel:
     """The same round trips with the executor called straight, as the SEH model calls it."""
 
@@ -247,6 +278,7 @@ def main() -> int:
         ("first ecall of an enclave (memory file + spawn)", results["first_ecall_ms"], "ms"),
         ("ecall round trip, executor", results["ecall_executor_us"], "us"),
         ("ecall round trip, EnclaveApp on the simulator", results["ecall_app_us"], "us"),
+        ("ecall, EnclaveApp, enclave returning at once", results["ecall_sdk_only_us"], "us"),
         ("ocall round trip, executor", results["ocall_executor_us"], "us"),
         ("ocall round trip, EnclaveApp on the simulator", results["ocall_app_us"], "us"),
         ("C futex ping-pong between two processes (floor)", results["floor_us"], "us"),
