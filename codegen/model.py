@@ -13,6 +13,12 @@ SCALARS = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
 
 IOC_DIR = {"none": 0, "write": 1, "read": 2, "readwrite": 3}
 IOC_DIR_MACRO = {"none": "_IO", "write": "_IOW", "read": "_IOR", "readwrite": "_IOWR"}
+IOC_DIR_C = {
+    "none": "_IOC_NONE",
+    "write": "_IOC_WRITE",
+    "read": "_IOC_READ",
+    "readwrite": "_IOC_READ | _IOC_WRITE",
+}
 IOC_SIZE_LIMIT = 1 << 14
 
 # The SVSM specification's generic result codes; protocols add theirs from 0x80001000.
@@ -127,10 +133,21 @@ class Ioctl:
     c_name: str
     py_name: str
     handler_name: str
+    min_size: Constant | None = None
+    """Extensible argument: the smallest size the command accepts; None for a fixed size."""
 
     @property
     def macro(self) -> str:
         return IOC_DIR_MACRO[self.dir]
+
+    @property
+    def dir_c(self) -> str:
+        return IOC_DIR_C[self.dir]
+
+    @property
+    def base(self) -> int:
+        """The command with its size bits cleared: what an extensible command is matched by."""
+        return self.value & ~((IOC_SIZE_LIMIT - 1) << 16)
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,7 @@ class Group:
     ioctls: tuple[Ioctl, ...]
     magic: int | None
     reserved_ioctls: tuple[ReservedIoctl, ...]
+    extensible_doc: str = ""
     also_in: tuple[str, ...] = ()
     """Other scopes whose header renders this group too."""
 
@@ -186,6 +204,22 @@ def ioc(direction: str, magic: int, nr: int, size: int) -> int:
     if size >= IOC_SIZE_LIMIT:
         raise SpecError(f"ioctl argument of {size} bytes does not fit _IOC_SIZE")
     return (IOC_DIR[direction] << 30) | (size << 16) | (magic << 8) | nr
+
+
+def _min_size(raw: dict[str, Any], constants: list[Constant], arg: Struct) -> Constant | None:
+    """The constant an extensible command names as its smallest size, checked."""
+    name = raw.get("min-size")
+    if name is None:
+        return None
+    found = next((c for c in constants if c.name == name), None)
+    if found is None:
+        raise SpecError(f"ioctl {raw['name']}: min-size {name} is no constant of its group")
+    if not 0 < found.value <= arg.size:
+        raise SpecError(
+            f"ioctl {raw['name']}: min-size {found.value} is not within 1..{arg.size} "
+            f"(the size of struct {arg.name})"
+        )
+    return found
 
 
 def _build_struct(raw: dict[str, Any], scope: str, known: dict[str, Struct]) -> Struct:
@@ -358,6 +392,7 @@ def build(spec: dict[str, Any]) -> Model:
                     raise SpecError(f"ioctl {raw['name']}: unknown struct {raw['struct']}")
                 c_name, py_name = _names(prefix, f"ioc_{raw['name']}")
                 claim(c_name, py_name)
+                min_size = _min_size(raw, constants, arg_struct)
                 ioctls.append(
                     Ioctl(
                         name=raw["name"],
@@ -369,6 +404,7 @@ def build(spec: dict[str, Any]) -> Model:
                         c_name=c_name,
                         py_name=py_name,
                         handler_name=f"vmpl_sgx_ioc_{raw['name']}",
+                        min_size=min_size,
                     )
                 )
         groups.append(
@@ -385,6 +421,7 @@ def build(spec: dict[str, Any]) -> Model:
                 ioctls=tuple(ioctls),
                 magic=magic,
                 reserved_ioctls=reserved_nrs,
+                extensible_doc=raw_group.get("ioctls", {}).get("extensible-doc", ""),
                 also_in=tuple(raw_group.get("also-in", ())),
             )
         )

@@ -304,15 +304,31 @@ out:
 
 /* ---------------------------------------------------------- GET_INFO */
 
-long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg)
+/*
+ * Copy out an extensible struct (the spec's extensible-doc): the prefix the
+ * caller's @usize and the module's @ksize share, zeros for the rest of a
+ * larger caller's struct.
+ */
+static int copy_extensible_to_user(void __user *dst, unsigned int usize,
+				   const void *src, size_t ksize)
+{
+	size_t common = min_t(size_t, usize, ksize);
+
+	if (copy_to_user(dst, src, common))
+		return -EFAULT;
+	if (usize > common && clear_user(dst + common, usize - common))
+		return -EFAULT;
+	return 0;
+}
+
+long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg, unsigned int usize)
 {
 	struct vmpl_sgx_info info;
 	struct seh_limits lim;
 
-	static_assert(sizeof(info) == VMPL_SGX_INFO_SIZE_VER0);
 	memset(&info, 0, sizeof(info));
 	vmpl_sgx_seh_limits_info(&lim);
-	info.size = VMPL_SGX_INFO_SIZE_VER0;
+	info.size = min_t(u32, usize, sizeof(info));
 	info.api_version = VMPL_SGX_API_VERSION;
 	info.seh_protocol = VMPL_SGX_SEH_PROTOCOL;
 	info.seh_version = lim.version;
@@ -321,9 +337,7 @@ long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg)
 	info.max_pages_per_call = lim.max_pages_per_call;
 	info.max_run_buffer = lim.max_run_buffer;
 	info.max_enclave_size = lim.max_enclave_size;
-	if (copy_to_user(arg, &info, sizeof(info)))
-		return -EFAULT;
-	return 0;
+	return copy_extensible_to_user(arg, usize, &info, sizeof(info));
 }
 
 /* --------------------------------------------------------------- RUN */

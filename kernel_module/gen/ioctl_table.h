@@ -7,7 +7,8 @@
 /*
  * One handler per ioctl of the spec. An ioctl added to the spec without a
  * handler fails to link; the dispatcher below is the only place that maps
- * command numbers to handlers.
+ * command numbers to handlers. Handlers of extensible commands also get the
+ * caller's struct size (the spec's extensible-doc).
  */
 #ifndef VMPL_SGX_GEN_IOCTL_TABLE_H
 #define VMPL_SGX_GEN_IOCTL_TABLE_H
@@ -15,18 +16,24 @@
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
+#include <linux/ioctl.h>
 #include <linux/string.h>
 
 long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg);
 long vmpl_sgx_ioc_enclave_add_pages(struct file *file, void __user *arg);
 long vmpl_sgx_ioc_enclave_init(struct file *file, void __user *arg);
-long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg);
+long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg, unsigned int usize);
 long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg);
+
+/* A command with its size bits cleared: how extensible commands are matched. */
+#define VMPL_SGX_IOC_UNSIZED(cmd) ((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
 
 /**
  * vmpl_sgx_ioctl_dispatch() - call the handler of a known command
  * @file: the open /dev/vmpl_sgx file
- * @cmd: ioctl command, compared whole (number, direction and size)
+ * @cmd: ioctl command; compared whole (number, direction and size), except
+ *       the size of an extensible command, which only has to reach its
+ *       minimum
  * @arg: user pointer to the command's struct
  *
  * Return: the handler's result, or -ENOTTY for an unknown command.
@@ -41,13 +48,16 @@ static inline long vmpl_sgx_ioctl_dispatch(struct file *file, unsigned int cmd,
 		return vmpl_sgx_ioc_enclave_add_pages(file, arg);
 	case VMPL_SGX_IOC_ENCLAVE_INIT:
 		return vmpl_sgx_ioc_enclave_init(file, arg);
-	case VMPL_SGX_IOC_GET_INFO:
-		return vmpl_sgx_ioc_get_info(file, arg);
 	case VMPL_SGX_IOC_ENCLAVE_RUN:
 		return vmpl_sgx_ioc_enclave_run(file, arg);
-	default:
-		return -ENOTTY;
 	}
+	switch (VMPL_SGX_IOC_UNSIZED(cmd)) {
+	case VMPL_SGX_IOC_UNSIZED(VMPL_SGX_IOC_GET_INFO):
+		if (_IOC_SIZE(cmd) < VMPL_SGX_INFO_SIZE_VER0)
+			return -ENOTTY;
+		return vmpl_sgx_ioc_get_info(file, arg, _IOC_SIZE(cmd));
+	}
+	return -ENOTTY;
 }
 
 /* True when every reserved field of struct vmpl_sgx_info is zero. */

@@ -142,8 +142,9 @@ class EnclaveInit(ctypes.Structure):
 
 
 class Info(ctypes.Structure):
-    """Result of GET_INFO. Versioned: size comes first and tells how many bytes the module filled;
-later versions only append fields.
+    """Result of GET_INFO. An extensible struct (the ioctls' rule): later versions only append fields;
+size tells how many bytes of the caller's struct the module filled, and the bytes after them are
+zero.
 """
 
     size: int
@@ -234,7 +235,9 @@ IOC_ENCLAVE_INIT: Final = 0x4008A402
 """Finalize the enclave with a SIGSTRUCT (EINIT). Same number as SGX_IOC_ENCLAVE_INIT."""
 
 IOC_GET_INFO: Final = 0x8040A480
-"""Report versions, transport, capabilities and limits. Works on any open file."""
+"""Report versions, transport, capabilities and limits. Works on any open file. Extensible (any
+struct size from VMPL_SGX_INFO_SIZE_VER0 up).
+"""
 
 IOC_ENCLAVE_RUN: Final = 0xC100A481
 """Enter or resume an initialized enclave on one TCS and return through the ioctl."""
@@ -1382,13 +1385,46 @@ class IoctlSpec(NamedTuple):
     nr: int
     direction: str
     struct: type[ctypes.Structure]
+    min_size: int = 0
+    """Extensible argument: the smallest struct size the command takes; 0 for one fixed size."""
 
 
 IOCTLS: Final[tuple[IoctlSpec, ...]] = (
     IoctlSpec("enclave_create", IOC_ENCLAVE_CREATE, 0x00, "write", EnclaveCreate),
     IoctlSpec("enclave_add_pages", IOC_ENCLAVE_ADD_PAGES, 0x01, "readwrite", EnclaveAddPages),
     IoctlSpec("enclave_init", IOC_ENCLAVE_INIT, 0x02, "write", EnclaveInit),
-    IoctlSpec("get_info", IOC_GET_INFO, 0x80, "read", Info),
+    IoctlSpec("get_info", IOC_GET_INFO, 0x80, "read", Info, INFO_SIZE_VER0),
     IoctlSpec("enclave_run", IOC_ENCLAVE_RUN, 0x81, "readwrite", EnclaveRun),
 )
 """Every ioctl in spec order."""
+
+_ioc_size_bits: Final = 0x3FFF << 16
+
+
+def ioc_size(cmd: int) -> int:
+    """The argument size a command number carries (Linux's _IOC_SIZE)."""
+    return (cmd & _ioc_size_bits) >> 16
+
+
+def ioc_sized(spec: IoctlSpec, size: int) -> int:
+    """The command of the extensible ioctl `spec` for a caller's struct of `size` bytes."""
+    if not spec.min_size:
+        raise ValueError(f"{spec.name} has one fixed argument size")
+    if not 0 <= size <= _ioc_size_bits >> 16:
+        raise ValueError(f"an ioctl argument size is 0 to {_ioc_size_bits >> 16}, not {size}")
+    return (spec.number & ~_ioc_size_bits) | (size << 16)
+
+
+def lookup_ioctl(cmd: int) -> IoctlSpec | None:
+    """The ioctl a command number means (an extensible one at any size from its min_size up),
+    None for an unknown command (ENOTTY)."""
+    for spec in IOCTLS:
+        if cmd == spec.number:
+            return spec
+        if (
+            spec.min_size
+            and cmd & ~_ioc_size_bits == spec.number & ~_ioc_size_bits
+            and ioc_size(cmd) >= spec.min_size
+        ):
+            return spec
+    return None

@@ -50,8 +50,10 @@ class Backend(Protocol):
 
 
 def ioctl_name(cmd: int) -> str | None:
-    """The name of a known command number, as the errors use it."""
-    return IOCTL_NAMES.get(cmd)
+    """The name of a known command number (an extensible one at any size it takes), as the
+    errors use it."""
+    spec = _abi.lookup_ioctl(cmd)
+    return IOCTL_NAMES.get(spec.number) if spec is not None else None
 
 
 def check_arg(arg: object) -> None:

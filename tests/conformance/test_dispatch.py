@@ -1,4 +1,5 @@
-"""Command numbers: only the five exact ones are known; anything else is ENOTTY."""
+"""Command numbers: the exact ones, and an extensible one at any size from its minimum, are
+known; anything else is ENOTTY."""
 
 from __future__ import annotations
 
@@ -28,10 +29,30 @@ def test_unknown_number_is_enotty(handle: Backend, nr: int, direction: int) -> N
 def test_known_number_with_wrong_size_is_enotty(
     handle: Backend, spec: _abi.IoctlSpec, delta: int
 ) -> None:
-    size = ctypes.sizeof(spec.struct) + delta
+    """A fixed-size command at another size, an extensible one below its minimum."""
+    base = spec.min_size or ctypes.sizeof(spec.struct)
+    size = base - abs(delta) if spec.min_size else base + delta
     cmd = ioc(DIRECTIONS[spec.direction], spec.nr, size)
     assert cmd not in KNOWN
+    assert _abi.lookup_ioctl(cmd) is None
     assert errno_of(lambda: handle.ioctl(cmd, bytearray(max(size, 8)))) == errno.ENOTTY
+
+
+EXTENSIBLE = [spec for spec in _abi.IOCTLS if spec.min_size]
+
+
+@pytest.mark.parametrize("spec", EXTENSIBLE, ids=lambda spec: spec.name)
+@pytest.mark.parametrize("delta", [0, 8, 64, 1000])
+def test_extensible_number_is_known_at_every_size_from_its_minimum(
+    handle: Backend, spec: _abi.IoctlSpec, delta: int
+) -> None:
+    """Only the size bits differ: the same command, answered (no ENOTTY)."""
+    assert spec.direction == "read"  # an argument it only writes: any buffer content works
+    size = ctypes.sizeof(spec.struct) + delta
+    cmd = _abi.ioc_sized(spec, size)
+    assert cmd == ioc(DIRECTIONS[spec.direction], spec.nr, size)
+    assert _abi.lookup_ioctl(cmd) is spec
+    assert handle.ioctl(cmd, bytearray(size)) == 0
 
 
 @pytest.mark.parametrize("spec", _abi.IOCTLS, ids=lambda spec: spec.name)

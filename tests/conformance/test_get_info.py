@@ -68,3 +68,59 @@ def test_argument_straddling_a_hole_is_efault(handle: Backend, keep: raw.Keep) -
     out.guard_page(1)
     address = out.page(1) - SIZE // 2
     assert raw.errno_of(lambda: handle.ioctl(_abi.IOC_GET_INFO, address)) == errno.EFAULT
+
+
+# ---- extensible: every struct size from the first published one (the spec's extensible-doc)
+
+SPEC = next(spec for spec in _abi.IOCTLS if spec.number == _abi.IOC_GET_INFO)
+SIZE_FIELD = ctypes.sizeof(ctypes.c_uint32)  # Info.size, the first field
+
+
+def _sized(handle: Backend, size: int, buffer_size: int) -> bytearray:
+    buffer = bytearray(b"\xff" * buffer_size)
+    handle.ioctl(_abi.ioc_sized(SPEC, size), buffer)
+    return buffer
+
+
+def test_minimum_is_the_first_published_size() -> None:
+    assert SPEC.min_size == _abi.INFO_SIZE_VER0 <= SIZE
+
+
+@pytest.mark.parametrize("extra", [8, 64, 4096 - SIZE])
+def test_newer_caller_gets_these_fields_then_zeros(handle: Backend, extra: int) -> None:
+    """A binary built against a larger struct: the module's fields, size names them, zeros
+    after them (the fields this module does not have) up to the caller's size, nothing past."""
+    want = bytes(raw.get_info(handle))
+    got = _sized(handle, SIZE + extra, SIZE + extra + 16)
+    assert Info.from_buffer_copy(got).size == SIZE
+    assert bytes(got[:SIZE]) == want
+    assert bytes(got[SIZE : SIZE + extra]) == bytes(extra)
+    assert bytes(got[SIZE + extra :]) == b"\xff" * 16
+
+
+@pytest.mark.parametrize("size", range(_abi.INFO_SIZE_VER0, SIZE + 1, 8))
+def test_older_caller_gets_the_prefix_it_knows(handle: Backend, size: int) -> None:
+    """A binary built against a smaller struct (down to the first published size): the fields
+    it knows, size says how many bytes were filled, nothing written past its struct."""
+    want = bytes(raw.get_info(handle))
+    got = _sized(handle, size, SIZE + 16)
+    assert Info.from_buffer_copy(got).size == size
+    assert bytes(got[SIZE_FIELD:size]) == want[SIZE_FIELD:size]
+    assert bytes(got[size:]) == b"\xff" * (SIZE + 16 - size)
+
+
+@pytest.mark.parametrize("size", [0, 4, 8, _abi.INFO_SIZE_VER0 - 8, _abi.INFO_SIZE_VER0 - 1])
+def test_below_the_first_published_size_is_enotty(handle: Backend, size: int) -> None:
+    cmd = _abi.ioc_sized(SPEC, size)
+    buffer = bytearray(b"\xff" * 64)
+    assert raw.errno_of(lambda: handle.ioctl(cmd, buffer)) == errno.ENOTTY
+    assert buffer == b"\xff" * 64
+
+
+def test_larger_struct_with_an_unwritable_tail_is_efault(handle: Backend, keep: raw.Keep) -> None:
+    """The zero-fill is a write like the fields: a hole after the module's fields faults."""
+    out = keep.map(pages=2)
+    out.guard_page(1)
+    address = out.page(1) - SIZE
+    cmd = _abi.ioc_sized(SPEC, SIZE + 64)
+    assert raw.errno_of(lambda: handle.ioctl(cmd, address)) == errno.EFAULT

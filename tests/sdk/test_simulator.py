@@ -17,6 +17,9 @@ from vmpl_sgx.errors import ClosedError, EnclaveStateError, InitRejectedError, N
 from vmpl_sgx.layout import build_secs, sample_layout
 from vmpl_sgx.seh import GuestMemory, SehModel
 from vmpl_sgx.simulator import Simulator, SimulatorBackend, default_simulator
+from vmpl_sgx.simulator.enclave_file import EnclaveFile
+from vmpl_sgx.simulator.hooks import Hooks
+from vmpl_sgx.simulator.ioctls import Call, write_extensible
 from vmpl_sgx.simulator.seh_link import result_errno, result_text
 
 SECS = build_secs(sample_layout())
@@ -199,3 +202,18 @@ def test_hold_stops_a_call_until_released(keep: raw.Keep) -> None:
         assert raw.errno_of(lambda: handle.ioctl(_abi.IOC_ENCLAVE_ADD_PAGES, 0)) == errno.EBUSY
     worker.join()
     assert raw.errno_of(lambda: handle.ioctl(_abi.IOC_ENCLAVE_ADD_PAGES, 0)) == errno.EFAULT
+
+
+@pytest.mark.parametrize("caller", [64, 72, 96, 128])
+def test_extensible_copy_out_from_a_newer_module(caller: int) -> None:
+    """Both directions of the extensible rule with a module struct larger than today's: an
+    older caller gets its prefix, a newer one the module's fields and zeros after them."""
+    module_struct = bytes(range(1, 97))  # a "newer" 96-byte struct
+    buffer = bytearray(b"\xff" * 160)
+    call = Call("GET_INFO", Simulator(), EnclaveFile(), Hooks(), buffer)
+    call.size = caller
+    write_extensible(call, module_struct)
+    common = min(caller, len(module_struct))
+    assert bytes(buffer[:common]) == module_struct[:common]
+    assert bytes(buffer[common:caller]) == bytes(caller - common)
+    assert bytes(buffer[caller:]) == b"\xff" * (160 - caller)

@@ -711,7 +711,6 @@ def gen_run(rng: random.Random, memory: Memory, layout: Layout, valid: bool) -> 
     return op
 
 
-KNOWN = {spec.number for spec in _abi.IOCTLS}
 VFS_MAGICS = {0x00, 0x54, 0x58, 0x66, 0x94}
 """Types of ioctls the VFS answers before the driver sees them (FIGETBSZ, FIOCLEX, ...)."""
 
@@ -731,7 +730,7 @@ def gen_unknown(rng: random.Random, memory: Memory) -> Op:
             )
         magic = _abi.MAGIC if rng.random() < 0.85 else rng.choice([0xA3, 0xA5, 0xEE, 0x01])
         cmd = (direction << 30) | (size << 16) | (magic << 8) | nr
-        if cmd not in KNOWN and magic not in VFS_MAGICS:
+        if _abi.lookup_ioctl(cmd) is None and magic not in VFS_MAGICS:
             break
     info: Dict[str, object] = {"dir": direction, "size": size, "type": magic, "nr": nr}
     arg: Arg = bytearray(rng.randrange(256) for _ in range(max(size, 8)))

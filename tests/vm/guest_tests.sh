@@ -107,8 +107,11 @@ else
     [ -n "$got" ] && [ "$got" = "$want" ] || { client_ok=0; why="digest $got, not $want"; }
 fi
 if [ $client_ok -eq 1 ]; then
-    "$WORK/c/vmpl-sgx-client" info >> "$RESULTS/c_client.log" 2>&1
-    if "$WORK/c/vmpl-sgx-client" bench-info 20000 > "$RESULTS/bench-info.txt" 2>&1; then
+    if ! { "$WORK/c/vmpl-sgx-client" info && "$WORK/c/vmpl-sgx-client" info-sizes; } \
+            >> "$RESULTS/c_client.log" 2>&1; then
+        tail -n 3 "$RESULTS/c_client.log"
+        fail "c_client=FAILED: info or info-sizes"
+    elif "$WORK/c/vmpl-sgx-client" bench-info 20000 > "$RESULTS/bench-info.txt" 2>&1; then
         note "c_client=ok ($(cat "$RESULTS/bench-info.txt"))"
     else
         fail "c_client=FAILED: bench-info"

@@ -119,11 +119,14 @@ class SimulatorBackend:
         name = ioctl_name(cmd)
         if self._closed:
             raise error_for(errno.EBADF, name, "the enclave's file is closed")
-        handler = _HANDLERS.get(cmd)
+        spec = _abi.lookup_ioctl(cmd)
+        handler = _HANDLERS.get(spec.number) if spec is not None else None
         if handler is None or name is None:
             raise error_for(errno.ENOTTY, name, f"unknown command 0x{cmd:x}")
+        call = ioctls.Call(name, self.simulator, self._file, self._hooks, arg)
+        call.size = _abi.ioc_size(cmd)
         try:
-            handler(ioctls.Call(name, self.simulator, self._file, self._hooks, arg))
+            handler(call)
         except Failure as failure:
             raise error_for(failure.errno, name, failure.constraint, kind=failure.kind) from None
         return 0

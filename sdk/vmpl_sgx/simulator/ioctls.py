@@ -15,7 +15,6 @@ from typing import Iterator, Protocol
 
 from vmpl_sgx._abi import (
     API_VERSION,
-    INFO_SIZE_VER0,
     PAGE_SIZE,
     SECS_SIZE,
     SEH_PROTOCOL,
@@ -109,6 +108,8 @@ class Call:
         self.hooks = hooks
         self.memory = UserMemory()
         self.arg = Arg(value, self.memory)
+        self.size = 0
+        """The struct size the command carries (what an extensible command's handler uses)."""
 
     def read_user(self, address: int, length: int, what: str) -> bytes:
         try:
@@ -321,7 +322,7 @@ def get_info(call: Call) -> None:
         with contextlib.suppress(Failure):
             limits = session.limits()
     info = Info(
-        size=INFO_SIZE_VER0,
+        size=min(call.size, ctypes.sizeof(Info)),
         api_version=API_VERSION,
         seh_protocol=SEH_PROTOCOL,
         seh_version=limits.version,
@@ -331,7 +332,14 @@ def get_info(call: Call) -> None:
         max_run_buffer=limits.max_run_buffer,
         max_enclave_size=limits.max_enclave_size,
     )
-    call.arg.write(bytes(info))
+    write_extensible(call, bytes(info))
+
+
+def write_extensible(call: Call, struct: bytes) -> None:
+    """Copy out an extensible struct (the spec's extensible-doc): the prefix the caller's
+    size and the module's share, zeros for the rest of a larger caller's struct."""
+    common = min(call.size, len(struct))
+    call.arg.write(struct[:common] + bytes(call.size - common))
 
 
 # ---- ENCLAVE_RUN

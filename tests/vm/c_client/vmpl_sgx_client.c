@@ -4,6 +4,8 @@
  * that the C side of the ABI is proven in use and not only the Python side.
  *
  *   vmpl-sgx-client info                 print GET_INFO
+ *   vmpl-sgx-client info-sizes           GET_INFO with a larger and the first
+ *                                        published struct size (extensible)
  *   vmpl-sgx-client bench-info N         time N GET_INFO calls, print ns per call
  *   vmpl-sgx-client load PLAN            run a load plan (see below) on one enclave
  *
@@ -82,6 +84,71 @@ static int cmd_info(int fd)
 	       info.size, info.api_version, info.seh_protocol, info.seh_version,
 	       info.transport, (uint64_t)info.capabilities, info.max_pages_per_call,
 	       info.max_run_buffer, (uint64_t)info.max_enclave_size);
+	return 0;
+}
+
+/*
+ * GET_INFO is extensible: a binary built against a larger struct (a newer
+ * one) gets this module's fields and zeros after them; one built against the
+ * first published size (an older one) gets that prefix and nothing written
+ * past it; a size below that is no command at all.
+ */
+static int cmd_info_sizes(int fd)
+{
+	struct {
+		struct vmpl_sgx_info info;
+		uint64_t later[5];
+	} newer;
+	unsigned char older[sizeof(struct vmpl_sgx_info) + 16];
+	struct vmpl_sgx_info want, got;
+	size_t i;
+
+	memset(&want, 0, sizeof(want));
+	if (ioctl(fd, VMPL_SGX_IOC_GET_INFO, &want)) {
+		perror("GET_INFO");
+		return 1;
+	}
+	memset(&newer, 0xff, sizeof(newer));
+	if (ioctl(fd, VMPL_SGX_IOC_GET_INFO_SIZED(sizeof(newer)), &newer)) {
+		perror("GET_INFO with a larger struct");
+		return 1;
+	}
+	for (i = 0; i < sizeof(newer.later) / sizeof(newer.later[0]); i++) {
+		if (newer.later[i]) {
+			fprintf(stderr, "GET_INFO left later[%zu] of a larger struct non-zero\n", i);
+			return 1;
+		}
+	}
+	if (memcmp(&newer.info, &want, sizeof(want))) {
+		fprintf(stderr, "GET_INFO with a larger struct: different fields\n");
+		return 1;
+	}
+	memset(older, 0xff, sizeof(older));
+	if (ioctl(fd, VMPL_SGX_IOC_GET_INFO_SIZED(VMPL_SGX_INFO_SIZE_VER0), older)) {
+		perror("GET_INFO with the first published size");
+		return 1;
+	}
+	memcpy(&got, older, sizeof(got));
+	if (got.size != VMPL_SGX_INFO_SIZE_VER0 ||
+	    memcmp(older + sizeof(got.size), (unsigned char *)&want + sizeof(want.size),
+		   VMPL_SGX_INFO_SIZE_VER0 - sizeof(want.size))) {
+		fprintf(stderr, "GET_INFO with the first published size: size %u or fields differ\n",
+			got.size);
+		return 1;
+	}
+	for (i = VMPL_SGX_INFO_SIZE_VER0; i < sizeof(older); i++) {
+		if (older[i] != 0xff) {
+			fprintf(stderr, "GET_INFO wrote byte %zu past the caller's struct\n", i);
+			return 1;
+		}
+	}
+	if (ioctl(fd, VMPL_SGX_IOC_GET_INFO_SIZED(VMPL_SGX_INFO_SIZE_VER0 - 8), older) != -1 ||
+	    errno != ENOTTY) {
+		fprintf(stderr, "GET_INFO below the first published size is not ENOTTY\n");
+		return 1;
+	}
+	printf("info-sizes ok: larger %zu, first published %u, smaller ENOTTY\n", sizeof(newer),
+	       VMPL_SGX_INFO_SIZE_VER0);
 	return 0;
 }
 
@@ -290,7 +357,7 @@ int main(int argc, char **argv)
 	int fd, ret;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s info | bench-info N | load PLAN\n", argv[0]);
+		fprintf(stderr, "usage: %s info | info-sizes | bench-info N | load PLAN\n", argv[0]);
 		return 2;
 	}
 	fd = open(getenv("VMPL_SGX_DEVICE") ? getenv("VMPL_SGX_DEVICE") : DEVICE, O_RDWR | O_CLOEXEC);
@@ -300,6 +367,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "info"))
 		ret = cmd_info(fd);
+	else if (!strcmp(argv[1], "info-sizes"))
+		ret = cmd_info_sizes(fd);
 	else if (!strcmp(argv[1], "bench-info") && argc == 3)
 		ret = cmd_bench_info(fd, strtol(argv[2], NULL, 0));
 	else if (!strcmp(argv[1], "load") && argc == 3)

@@ -118,7 +118,7 @@ struct vmpl_sgx_enclave_init {
 
 /**
  * struct vmpl_sgx_info - Result of GET_INFO.
- * @size: Bytes of this struct the module filled.
+ * @size: Bytes of the caller's struct the module filled: the smaller of the caller's size and the module's.
  * @api_version: VMPL_SGX_API_VERSION of the module.
  * @seh_protocol: SVSM protocol number of the SEH the module talks to.
  * @seh_version: SEH protocol version negotiated with the SEH.
@@ -130,8 +130,9 @@ struct vmpl_sgx_enclave_init {
  * @max_enclave_size: Largest SECS.size the SEH accepts.
  * @reserved1: Zero.
  *
- * Versioned: size comes first and tells how many bytes the module filled;
- * later versions only append fields.
+ * An extensible struct (the ioctls' rule): later versions only append
+ * fields; size tells how many bytes of the caller's struct the module
+ * filled, and the bytes after them are zero.
  */
 struct vmpl_sgx_info {
 	__u32 size;
@@ -191,6 +192,27 @@ struct vmpl_sgx_enclave_run {
 
 #define VMPL_SGX_MAGIC 0xA4
 
+/*
+ * Extensible arguments. An extensible command has one number for every
+ * struct size: the module matches its type, number and direction, and takes
+ * the caller's struct size from the command's size bits. A size below the
+ * command's minimum (its first published size) is an unknown command,
+ * ENOTTY. Binaries and modules of different versions then meet as the
+ * kernel's extensible structs do (clone3, openat2): the module copies out
+ * the prefix both sizes share and zero-fills the rest of a larger caller's
+ * struct, so a newer binary on an older module reads zeros, and the size
+ * field, for the fields that module does not have, and an older binary on a
+ * newer module gets the fields it knows. An argument the module reads is
+ * taken the same way: the caller's prefix, zero for the fields it lacks, and
+ * E2BIG if a larger caller's struct has a non-zero byte the module does not
+ * know. Commands without a minimum size (the SGX-compatible three and
+ * ENCLAVE_RUN, which grows inside its reserved bytes under a capability bit)
+ * have one exact size; any other is ENOTTY. The C header's
+ * VMPL_SGX_IOC_GET_INFO_SIZED(size) (one such macro per extensible command)
+ * and the Python ABI's ioc_sized() build the command for a given struct
+ * size.
+ */
+
 /* Create the enclave of this file from a SECS (ECREATE). Same number as SGX_IOC_ENCLAVE_CREATE. */
 #define VMPL_SGX_IOC_ENCLAVE_CREATE \
 	_IOW(VMPL_SGX_MAGIC, 0x00, struct vmpl_sgx_enclave_create)
@@ -203,9 +225,12 @@ struct vmpl_sgx_enclave_run {
 #define VMPL_SGX_IOC_ENCLAVE_INIT \
 	_IOW(VMPL_SGX_MAGIC, 0x02, struct vmpl_sgx_enclave_init)
 
-/* Report versions, transport, capabilities and limits. Works on any open file. */
+/* Report versions, transport, capabilities and limits. Works on any open file. Extensible (any struct size from VMPL_SGX_INFO_SIZE_VER0 up). */
 #define VMPL_SGX_IOC_GET_INFO \
 	_IOR(VMPL_SGX_MAGIC, 0x80, struct vmpl_sgx_info)
+/* The same command for a caller's struct of @size bytes, at least VMPL_SGX_INFO_SIZE_VER0. */
+#define VMPL_SGX_IOC_GET_INFO_SIZED(size) \
+	_IOC(_IOC_READ, VMPL_SGX_MAGIC, 0x80, (size))
 
 /* Enter or resume an initialized enclave on one TCS and return through the ioctl. */
 #define VMPL_SGX_IOC_ENCLAVE_RUN \
