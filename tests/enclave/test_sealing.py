@@ -3,6 +3,8 @@ inside the enclave and seal and unseal with the runtime's AES-GCM helpers across
 
 from __future__ import annotations
 
+import ctypes
+import os
 import struct
 from pathlib import Path
 from typing import Callable, Dict, Iterator, Tuple
@@ -12,10 +14,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from vmpl_sgx._abi import (
     SEAL_ATTRIBUTE_MASK,
+    SEALED_AUTHENTICATED_SIZE,
+    SEALED_HEADER_SIZE,
     KeyAnswer,
     KeyPolicy,
     KeyStatus,
     Report,
+    SealedHeader,
     TrustStatus,
 )
 from vmpl_sgx.app import EnclaveApp
@@ -192,3 +197,19 @@ def test_seal_says_when_the_output_cannot_hold_the_blob(load: Load) -> None:
     # Below the 576 bytes an EREPORT request needs, the leaves cannot leave the enclave.
     tiny = EnclaveApp(app.enclave, app.layout, output_capacity=300)
     assert seal(tiny, KeyPolicy.MRENCLAVE, b"x") == (TrustStatus.LEAF_FAILED, b"")
+
+
+def test_the_enclave_unseals_a_blob_cryptography_sealed_under_its_key(load: Load) -> None:
+    app = load("attest")
+    header = SealedHeader.from_buffer_copy(sealed(app, KeyPolicy.MRENCLAVE)[:SEALED_HEADER_SIZE])
+    ctypes.memmove(header.key_id, os.urandom(32), 32)
+    ctypes.memmove(header.iv, os.urandom(12), 12)
+    header.aad_size, header.text_size = 4, len(SECRET)
+    request = parse_sealed_blob(bytes(header) + b"note" + SECRET).key_request()
+    answer = KeyAnswer.from_buffer_copy(app.ecall(ATTEST_GETKEY, bytes(request)))
+    assert answer.status == KeyStatus.SUCCESS
+    made = AESGCM(bytes(answer.key)).encrypt(
+        bytes(header.iv), SECRET, bytes(header)[:SEALED_AUTHENTICATED_SIZE] + b"note"
+    )
+    ctypes.memmove(header.tag, made[-16:], 16)
+    assert unseal(app, bytes(header) + b"note" + made[:-16]) == (TrustStatus.OK, b"note", SECRET)
