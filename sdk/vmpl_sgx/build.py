@@ -26,7 +26,8 @@ from vmpl_sgx.errors import SdkError
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 RUNTIME_SOURCES = (
-    "entry.S", "runtime.c", "string.c", "malloc.c", "format.c", "libc.c", "aes.c", "seal.c"
+    "entry.S", "runtime.c", "string.c", "malloc.c", "format.c", "libc.c", "aes.c", "seal.c",
+    "random.c", "cpu_random.c",
 )
 LINKER_SCRIPT = RUNTIME_DIR / "enclave.lds"
 INCLUDE_DIR = RUNTIME_DIR / "include"

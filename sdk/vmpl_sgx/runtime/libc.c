@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The parts of the enclave libc that need the host or the CPU: logging and
- * abort through the runtime's own ocalls, assert, and RDRAND/RDSEED.
+ * The parts of the enclave libc that need the host: logging and abort through
+ * the runtime's own ocalls, and assert. Random numbers: random.c.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -54,46 +54,4 @@ void vmpl_sgx_assert_fail(const char *expr, const char *file, int line)
 
 	snprintf(text, sizeof(text), "%s:%d: assertion failed: %s", file, line, expr);
 	vmpl_sgx_abort_message(text);
-}
-
-/* Intel's guidance: RDRAND may fail transiently, 10 tries make failure vanishingly rare. */
-#define RDRAND_TRIES 10
-/* RDSEED fails more often under load; it is the fallback, so it gets more tries. */
-#define RDSEED_TRIES 100
-
-static int hardware_word(uint64_t *word)
-{
-	unsigned char ok;
-	int i;
-
-	for (i = 0; i < RDRAND_TRIES; i++) {
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(*word), "=qm"(ok) : : "cc");
-		if (ok)
-			return 1;
-	}
-	for (i = 0; i < RDSEED_TRIES; i++) {
-		__asm__ volatile("rdseed %0; setc %1" : "=r"(*word), "=qm"(ok) : : "cc");
-		if (ok)
-			return 1;
-		__builtin_ia32_pause();
-	}
-	return 0;
-}
-
-int vmpl_sgx_random(void *buf, size_t len)
-{
-	uint8_t *out = buf;
-	uint64_t word;
-	size_t n;
-
-	while (len) {
-		if (!hardware_word(&word))
-			return -1;
-		n = len < sizeof(word) ? len : sizeof(word);
-		memcpy(out, &word, n);
-		out += n;
-		len -= n;
-	}
-	word = 0;
-	return 0;
 }
