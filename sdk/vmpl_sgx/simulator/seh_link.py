@@ -3,7 +3,9 @@
 Requests are built exactly as the module builds them: the request struct in a Calling Area
 buffer, bulk data in bounce pages named by guest-physical address (here made-up ones, each
 call with its own page table), INCOMPLETE and BUSY retried a bounded number of times, and the
-result mapped to an errno through the spec's table.
+result mapped to an errno through the spec's table. ENTER, the call of every RUN, is the
+exception: its run buffers are this process's own memory, so it reaches the model through
+SehModel.enter, with the same checks and results and without the request struct and pages.
 """
 
 from __future__ import annotations
