@@ -187,6 +187,27 @@ static_assert(offsetof(struct vmpl_sgx_seh_enter_rsp, retval) == 24);
 static_assert(sizeof(struct vmpl_sgx_seh_destroy_req) == 8);
 static_assert(offsetof(struct vmpl_sgx_seh_destroy_req, handle) == 0);
 
+static_assert(sizeof(struct vmpl_sgx_seh_quote_req) == 616);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, handle) == 0);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, report) == 8);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, nonce) == 440);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, snp_report_capacity) == 504);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, manifest_capacity) == 508);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, certificates_capacity) == 512);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, reserved) == 516);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, snp_report_gpa) == 520);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, manifest_gpa) == 552);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_req, certificates_gpa) == 584);
+
+static_assert(sizeof(struct vmpl_sgx_seh_quote_rsp) == 16);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_rsp, snp_report_len) == 0);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_rsp, manifest_len) == 4);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_rsp, certificates_len) == 8);
+static_assert(offsetof(struct vmpl_sgx_seh_quote_rsp, reserved) == 12);
+
+static_assert(sizeof(struct vmpl_sgx_seh_quoting_target_rsp) == 512);
+static_assert(offsetof(struct vmpl_sgx_seh_quoting_target_rsp, targetinfo) == 0);
+
 static_assert(sizeof(struct vmpl_sgx_lb_header) == 64);
 static_assert(offsetof(struct vmpl_sgx_lb_header, magic) == 0);
 static_assert(offsetof(struct vmpl_sgx_lb_header, version) == 4);

@@ -43,6 +43,9 @@
  */
 #define VMPL_SGX_SEH_RUN_PAGES 16
 
+/* Guest pages per QUOTE output buffer (16 KiB). */
+#define VMPL_SGX_SEH_QUOTE_PAGES 4
+
 /*
  * VMPL_SGX_SEH_CALL_* - Call numbers of the SEH protocol (RAX[31:0]).
  * @VMPL_SGX_SEH_CALL_QUERY: Report the SEH's version, limits and capabilities.
@@ -51,6 +54,8 @@
  * @VMPL_SGX_SEH_CALL_INIT: EINIT with a SIGSTRUCT.
  * @VMPL_SGX_SEH_CALL_ENTER: EENTER or ERESUME on a TCS until the enclave exits.
  * @VMPL_SGX_SEH_CALL_DESTROY: Tear the enclave down and free its memory.
+ * @VMPL_SGX_SEH_CALL_QUOTE: Check an enclave REPORT for the quoting identity and answer with an SNP report, manifest and certificates.
+ * @VMPL_SGX_SEH_CALL_QUOTING_TARGET: Report the TARGETINFO of the quoting identity.
  */
 #define VMPL_SGX_SEH_CALL_QUERY 0
 #define VMPL_SGX_SEH_CALL_CREATE 1
@@ -58,6 +63,8 @@
 #define VMPL_SGX_SEH_CALL_INIT 3
 #define VMPL_SGX_SEH_CALL_ENTER 4
 #define VMPL_SGX_SEH_CALL_DESTROY 5
+#define VMPL_SGX_SEH_CALL_QUOTE 6
+#define VMPL_SGX_SEH_CALL_QUOTING_TARGET 7
 
 /*
  * VMPL_SGX_SEH_DESC_FLAG_* - Flags of an ADD_PAGES page descriptor.
@@ -94,6 +101,8 @@
 #define VMPL_SGX_SEH_RESULT_OCALL_PENDING 0x8000100EU
 #define VMPL_SGX_SEH_RESULT_OUTPUT_TOO_SMALL 0x8000100FU
 #define VMPL_SGX_SEH_RESULT_NO_IMAGE 0x80001010U
+#define VMPL_SGX_SEH_RESULT_QUOTE_TOO_SMALL 0x80001011U
+#define VMPL_SGX_SEH_RESULT_INVALID_REPORT 0x80001012U
 
 /**
  * struct vmpl_sgx_seh_query_req - QUERY request.
@@ -247,6 +256,54 @@ struct vmpl_sgx_seh_destroy_req {
 	__u64 handle;
 };
 
+/**
+ * struct vmpl_sgx_seh_quote_req - QUOTE request.
+ * @handle: Enclave handle; the enclave must be initialized.
+ * @report: The enclave's REPORT, targeted at the quoting identity.
+ * @nonce: The caller's nonce.
+ * @snp_report_capacity: Bytes available in snp_report_gpa pages.
+ * @manifest_capacity: Bytes available in manifest_gpa pages.
+ * @certificates_capacity: Bytes available in certificates_gpa pages.
+ * @reserved: Zero.
+ * @snp_report_gpa: Guest pages receiving the SNP report, in order; unused entries zero.
+ * @manifest_gpa: Guest pages receiving the manifest, in order; unused entries zero.
+ * @certificates_gpa: Guest pages receiving the certificate table, in order; unused entries zero.
+ */
+struct vmpl_sgx_seh_quote_req {
+	__u64 handle;
+	__u8 report[432];
+	__u8 nonce[64];
+	__u32 snp_report_capacity;
+	__u32 manifest_capacity;
+	__u32 certificates_capacity;
+	__u32 reserved;
+	__u64 snp_report_gpa[4];
+	__u64 manifest_gpa[4];
+	__u64 certificates_gpa[4];
+};
+
+/**
+ * struct vmpl_sgx_seh_quote_rsp - QUOTE response; with QUOTE_TOO_SMALL it holds the sizes needed.
+ * @snp_report_len: Bytes of SNP report written (or needed).
+ * @manifest_len: Bytes of manifest written (or needed).
+ * @certificates_len: Bytes of certificate table written (or needed).
+ * @reserved: Zero.
+ */
+struct vmpl_sgx_seh_quote_rsp {
+	__u32 snp_report_len;
+	__u32 manifest_len;
+	__u32 certificates_len;
+	__u32 reserved;
+};
+
+/**
+ * struct vmpl_sgx_seh_quoting_target_rsp - QUOTING_TARGET response (no request bytes).
+ * @targetinfo: TARGETINFO of the quoting identity.
+ */
+struct vmpl_sgx_seh_quoting_target_rsp {
+	__u8 targetinfo[512];
+};
+
 /* ---- Messages on /dev/vmpl_sgx_seh, the loopback transport used for development and tests. ---- */
 
 /* "VSLB" little-endian, first word of every message. */
@@ -380,6 +437,10 @@ static inline int vmpl_sgx_seh_result_errno(__u64 result)
 		return -ENOSPC;
 	case VMPL_SGX_SEH_RESULT_NO_IMAGE:
 		return -ENOEXEC;
+	case VMPL_SGX_SEH_RESULT_QUOTE_TOO_SMALL:
+		return -ENOSPC;
+	case VMPL_SGX_SEH_RESULT_INVALID_REPORT:
+		return -EBADMSG;
 	default:
 		return -EIO;
 	}
@@ -396,7 +457,7 @@ static inline bool vmpl_sgx_seh_result_retry(__u64 result)
 }
 
 /* Number of result codes, and a dense index of each for per-code counters. */
-#define VMPL_SGX_SEH_NR_RESULTS 26
+#define VMPL_SGX_SEH_NR_RESULTS 28
 
 /**
  * vmpl_sgx_seh_result_index() - dense index of a result code
@@ -460,6 +521,10 @@ static inline unsigned int vmpl_sgx_seh_result_index(__u64 result)
 		return 24;
 	case VMPL_SGX_SEH_RESULT_NO_IMAGE:
 		return 25;
+	case VMPL_SGX_SEH_RESULT_QUOTE_TOO_SMALL:
+		return 26;
+	case VMPL_SGX_SEH_RESULT_INVALID_REPORT:
+		return 27;
 	default:
 		return VMPL_SGX_SEH_NR_RESULTS;
 	}
@@ -493,6 +558,8 @@ static const char *const vmpl_sgx_seh_result_names[VMPL_SGX_SEH_NR_RESULTS + 1] 
 	"ocall-pending",
 	"output-too-small",
 	"no-image",
+	"quote-too-small",
+	"invalid-report",
 	"unknown",
 };
 
@@ -504,6 +571,8 @@ static const char *const vmpl_sgx_seh_call_names[] __maybe_unused = {
 	[VMPL_SGX_SEH_CALL_INIT] = "init",
 	[VMPL_SGX_SEH_CALL_ENTER] = "enter",
 	[VMPL_SGX_SEH_CALL_DESTROY] = "destroy",
+	[VMPL_SGX_SEH_CALL_QUOTE] = "quote",
+	[VMPL_SGX_SEH_CALL_QUOTING_TARGET] = "quoting-target",
 };
 
 #endif /* VMPL_SGX_GEN_SEH_ABI_H */

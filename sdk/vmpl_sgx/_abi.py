@@ -510,6 +510,9 @@ buffer, so loading 512 KiB costs one world switch.
 SEH_RUN_PAGES: Final = 16
 """Guest pages per run buffer (input or output); 16 pages carry RUN_BUFFER_MAX bytes."""
 
+SEH_QUOTE_PAGES: Final = 4
+"""Guest pages per QUOTE output buffer (16 KiB)."""
+
 
 class SehCall(enum.IntEnum):
     """Call numbers of the SEH protocol (RAX[31:0])."""
@@ -526,6 +529,12 @@ class SehCall(enum.IntEnum):
     """EENTER or ERESUME on a TCS until the enclave exits."""
     DESTROY = 5
     """Tear the enclave down and free its memory."""
+    QUOTE = 6
+    """Check an enclave REPORT for the quoting identity and answer with an SNP report, manifest and
+    certificates.
+    """
+    QUOTING_TARGET = 7
+    """Report the TARGETINFO of the quoting identity."""
 
 
 class SehDescFlag(enum.IntFlag):
@@ -597,6 +606,14 @@ start at 0x80001000. errno is what the module returns to user space for each (ne
     """The enclave produced more output than the capacity allows."""
     NO_IMAGE = 0x80001010
     """The enclave holds no code the SEH can run."""
+    QUOTE_TOO_SMALL = 0x80001011
+    """A QUOTE output buffer is too small; the response holds the sizes needed (as the SVSM
+    attestation protocol answers).
+    """
+    INVALID_REPORT = 0x80001012
+    """The REPORT's MAC does not verify under the quoting identity's report key (forged, or
+    targeted at another enclave).
+    """
 
 
 SEH_RESULT_ERRNO: Final[Mapping[SehResult, int]] = {
@@ -626,6 +643,8 @@ SEH_RESULT_ERRNO: Final[Mapping[SehResult, int]] = {
     SehResult.OCALL_PENDING: errno.EINVAL,
     SehResult.OUTPUT_TOO_SMALL: errno.ENOSPC,
     SehResult.NO_IMAGE: errno.ENOEXEC,
+    SehResult.QUOTE_TOO_SMALL: errno.ENOSPC,
+    SehResult.INVALID_REPORT: errno.EBADMSG,
 }
 """errno (positive) the module returns for each result code; 0 for success."""
 
@@ -845,6 +864,69 @@ class SehDestroyReq(ctypes.Structure):
         ("handle", ctypes.c_uint64),
     ]
     C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_destroy_req"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+
+class SehQuoteReq(ctypes.Structure):
+    """QUOTE request."""
+
+    handle: int
+    report: ctypes.Array[ctypes.c_uint8]
+    nonce: ctypes.Array[ctypes.c_uint8]
+    snp_report_capacity: int
+    manifest_capacity: int
+    certificates_capacity: int
+    reserved: int
+    snp_report_gpa: ctypes.Array[ctypes.c_uint64]
+    manifest_gpa: ctypes.Array[ctypes.c_uint64]
+    certificates_gpa: ctypes.Array[ctypes.c_uint64]
+    _fields_ = [
+        ("handle", ctypes.c_uint64),
+        ("report", ctypes.c_uint8 * 432),
+        ("nonce", ctypes.c_uint8 * 64),
+        ("snp_report_capacity", ctypes.c_uint32),
+        ("manifest_capacity", ctypes.c_uint32),
+        ("certificates_capacity", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+        ("snp_report_gpa", ctypes.c_uint64 * 4),
+        ("manifest_gpa", ctypes.c_uint64 * 4),
+        ("certificates_gpa", ctypes.c_uint64 * 4),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_quote_req"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+
+class SehQuoteRsp(ctypes.Structure):
+    """QUOTE response; with QUOTE_TOO_SMALL it holds the sizes needed."""
+
+    snp_report_len: int
+    manifest_len: int
+    certificates_len: int
+    reserved: int
+    _fields_ = [
+        ("snp_report_len", ctypes.c_uint32),
+        ("manifest_len", ctypes.c_uint32),
+        ("certificates_len", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_quote_rsp"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+
+class SehQuotingTargetRsp(ctypes.Structure):
+    """QUOTING_TARGET response (no request bytes)."""
+
+    targetinfo: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("targetinfo", ctypes.c_uint8 * 512),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_quoting_target_rsp"
     """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields that must be zero."""

@@ -20,6 +20,7 @@ from vmpl_sgx._abi import (
     SehEnterReq,
     SehInitReq,
     SehQueryReq,
+    SehQuoteReq,
     SehResult,
 )
 from vmpl_sgx.seh import DEFAULT_MAX_ENCLAVE_SIZE, GuestMemory, SehModel
@@ -34,7 +35,9 @@ REQUESTS: dict[SehCall, type[ctypes.Structure]] = {
     SehCall.INIT: SehInitReq,
     SehCall.ENTER: SehEnterReq,
     SehCall.DESTROY: SehDestroyReq,
+    SehCall.QUOTE: SehQuoteReq,
 }
+"""Every call with a request; QUOTING_TARGET has none (RCX 0)."""
 
 
 def query_protocol(model: SehModel, protocol: int, version: int) -> tuple[int, int]:
@@ -67,14 +70,14 @@ def test_unknown_protocols(protocol: int) -> None:
     assert result == (SehResult.UNSUPPORTED_PROTOCOL, 0)
 
 
-@pytest.mark.parametrize("number", [6, 7, 0x100, 0xFFFFFFFF])
+@pytest.mark.parametrize("number", [8, 9, 0x100, 0xFFFFFFFF])
 def test_unknown_calls(number: int) -> None:
     caa = bytearray(SEH_CAA_BUFFER_SIZE)
     result = SehModel().call(seh_rax(number), 8, caa, GuestMemory())
     assert result == (SehResult.UNSUPPORTED_CALL, 0)
 
 
-@pytest.mark.parametrize("call", list(SehCall))
+@pytest.mark.parametrize("call", list(REQUESTS))
 @pytest.mark.parametrize("delta", [-1, 1])
 def test_rcx_must_be_the_request_size(call: SehCall, delta: int) -> None:
     harness = Harness()
@@ -84,7 +87,7 @@ def test_rcx_must_be_the_request_size(call: SehCall, delta: int) -> None:
     assert reply.rcx == 0
 
 
-@pytest.mark.parametrize("call", list(SehCall))
+@pytest.mark.parametrize("call", list(REQUESTS))
 def test_rcx_beyond_the_buffer_is_invalid_format(call: SehCall) -> None:
     reply = Harness().call(call, REQUESTS[call](), rcx=SEH_CAA_BUFFER_SIZE + 1)
     assert reply.result is SehResult.INVALID_FORMAT
@@ -99,6 +102,19 @@ def test_reserved_fields_must_be_zero(request_: ctypes.Structure) -> None:
     reply = Harness().call(call, request_)
     assert reply.result is SehResult.INVALID_FORMAT
     assert reply.rcx == 0
+
+
+def test_quoting_target_takes_no_request_bytes() -> None:
+    caa = bytearray(SEH_CAA_BUFFER_SIZE)
+    model = SehModel()
+    assert model.call(seh_rax(SehCall.QUOTING_TARGET), 8, caa, GuestMemory()) == (
+        SehResult.INVALID_FORMAT,
+        0,
+    )
+    assert model.call(seh_rax(SehCall.QUOTING_TARGET), 0, caa, GuestMemory()) == (
+        SehResult.SUCCESS,
+        512,
+    )
 
 
 def test_a_short_calling_area_is_a_caller_bug() -> None:

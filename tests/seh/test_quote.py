@@ -82,7 +82,7 @@ def test_small_buffers_get_the_sizes_needed(trust: SehTrust) -> None:
     report = quotable_report(trust)
     with pytest.raises(BufferTooSmallError) as caught:
         trust.quote(report, NONCE, QuoteSizes(1184, 10, 16384))
-    assert caught.value.result is SehResult.INVALID_PARAMETER
+    assert caught.value.result is SehResult.QUOTE_TOO_SMALL
     needed = caught.value.needed
     quote = trust.quote(report, NONCE, needed)
     assert (len(quote.report), len(quote.manifest), len(quote.certificates)) == tuple(needed)
@@ -91,8 +91,9 @@ def test_small_buffers_get_the_sizes_needed(trust: SehTrust) -> None:
 def test_forged_or_misdirected_reports_are_refused(trust: SehTrust) -> None:
     report = bytearray(quotable_report(trust))
     report[64] ^= 1  # MRENCLAVE
-    with pytest.raises(SehError, match="MAC does not verify"):
+    with pytest.raises(SehError, match="MAC does not verify") as caught:
         trust.quote(bytes(report), NONCE, PLENTY)
+    assert caught.value.result is SehResult.INVALID_REPORT
     other_target = bytes(trust.ereport(ENCLAVE, trust.quoting_targetinfo(), b"\x42" * 64))
     misdirected = trust.ereport(ENCLAVE, targetinfo_of(ENCLAVE), bytes(64))
     with pytest.raises(SehError, match="MAC does not verify"):

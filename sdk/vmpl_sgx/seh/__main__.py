@@ -108,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.error("cannot open %s: %s", args.device, error)
             return 1
     server = LoopbackServer(fd, model, fault)
+    # The test chain takes seconds to generate (minutes in an emulated guest): the first QUOTE
+    # starts it in a thread and QUOTE answers BUSY until it is ready.
+    model.trust.chain_in_background()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         server.request_stop()
@@ -115,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     logging.info("serving %s", f"fd {fd}" if args.fd is not None else args.device)
+    logging.info("root secret: %s", model.trust.root_secret_origin)
     try:
         return server.serve(once=args.once)
     finally:

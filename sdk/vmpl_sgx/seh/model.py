@@ -17,7 +17,8 @@ Checks run in a fixed order and the first failure decides the result:
   measurement, attributes;
 - ENTER: unused run-buffer entries (INVALID_FORMAT), handle, state, function and
   sizes (INVALID_PARAMETER), run-buffer addresses, TCS (NOT_TCS), busy TCS
-  (TCS_BUSY), ocall rules, executor (NO_IMAGE), output size (OUTPUT_TOO_SMALL).
+  (TCS_BUSY), ocall rules, executor (NO_IMAGE), output size (OUTPUT_TOO_SMALL);
+- QUOTE and QUOTING_TARGET: see `vmpl_sgx.seh.quote_call`.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from vmpl_sgx._abi import (
     Sigstruct,
     Targetinfo,
 )
-from vmpl_sgx.seh import einit, leaves
+from vmpl_sgx.seh import einit, leaves, quote_call
 from vmpl_sgx.seh.eadd import check_secinfo, check_tcs, is_tcs
 from vmpl_sgx.seh.enclave import Enclave, EnclaveState, NewPage, ThreadState
 from vmpl_sgx.seh.errors import SehError
@@ -159,6 +160,10 @@ class SehModel:
             result, length = self._add_pages(caa, rcx, memory)
         elif call is SehCall.ENTER:
             result, length = self._enter(caa, rcx, memory)
+        elif call is SehCall.QUOTE:
+            result, length = quote_call.serve_quote(self, caa, rcx, memory)
+        elif call is SehCall.QUOTING_TARGET:
+            result, length = quote_call.serve_quoting_target(self, caa, rcx)
         else:
             result, length = self._simple(call, caa, rcx, memory)
         self.stats.count_call(call.name.lower(), failed=result is not SehResult.SUCCESS)
@@ -182,6 +187,11 @@ class SehModel:
         with self._lock:
             identity = identity_of(self._find(handle))
         return self.trust.egetkey(identity, request)
+
+    def require_initialized(self, handle: int) -> None:
+        """BAD_HANDLE or BAD_STATE unless `handle` names an initialized enclave."""
+        with self._lock:
+            self._expect(self._find(handle), EnclaveState.INITIALIZED)
 
     def quote(self, report: bytes, nonce: bytes, capacity: QuoteSizes) -> Quote:
         """An SNP report at VMPL 0 binding an enclave report targeted at the quoting identity."""

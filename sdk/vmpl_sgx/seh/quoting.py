@@ -4,7 +4,8 @@ The enclave targets its report at the SEH's quoting identity (QUOTING_TARGETINFO
 checks the MAC with that identity's report key, wraps the report body in a services manifest
 under the vmpl-sgx enclave service GUID, and asks the firmware (here the model's) for an SNP
 report at VMPL 0 whose REPORT_DATA is SHA-512(nonce || manifest). Buffer sizes negotiate as
-in the SVSM attestation protocol: a buffer too small fails and the sizes needed come back.
+in the SVSM attestation protocol: a buffer too small fails (QUOTE_TOO_SMALL) and the sizes
+needed come back. A report whose MAC does not verify is refused with INVALID_REPORT.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ QUOTING_IDENTITY = EnclaveIdentity(
     isv_prod_id=0,
     isv_svn=0,
 )
-"""The identity enclaves target when they want a quote; GET_INFO-style queries return it."""
+"""The identity enclaves target when they want a quote; the QUOTING_TARGET call returns it."""
 
 
 class QuoteSizes(NamedTuple):
@@ -39,10 +40,10 @@ class QuoteSizes(NamedTuple):
 
 
 class BufferTooSmallError(SehError):
-    """A quote buffer is too small; `needed` says the sizes to retry with (INVALID_PARAMETER)."""
+    """A quote buffer is too small; `needed` says the sizes to retry with (QUOTE_TOO_SMALL)."""
 
     def __init__(self, needed: QuoteSizes) -> None:
-        super().__init__(SehResult.INVALID_PARAMETER, f"quote buffers too small; need {needed}")
+        super().__init__(SehResult.QUOTE_TOO_SMALL, f"quote buffers too small; need {needed}")
         self.needed = needed
 
 

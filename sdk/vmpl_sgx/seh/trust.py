@@ -48,8 +48,37 @@ class SehTrust:
         self._root: RootSecret | None = None
         self._chain: model_chain.ModelChain | None = None
         self._lock = threading.Lock()
+        self._chain_lock = threading.Lock()
+        """Held while the chain is generated (seconds), so that `_lock` never is that long."""
         self.report_key_id = secrets.token_bytes(32)
         """Key id of this instance's report keys (SGX: CR_REPORT_KEYID, fresh each boot)."""
+        self._background = False
+        self._warming: threading.Thread | None = None
+
+    def chain_in_background(self) -> None:
+        """Generate the test chain in a thread when the first quote needs it, answering BUSY
+        until it is ready: it takes seconds (minutes in an emulated guest), longer than a
+        caller waits for one SEH call. Nothing is generated before a quote is asked for."""
+        self._background = True
+
+    def _chain_or_busy(self) -> model_chain.ModelChain:
+        if self._background:
+            with self._lock:
+                ready = self._chain is not None
+                if not ready and self._warming is None:
+                    self._warming = threading.Thread(
+                        target=lambda: self.chain, name="seh-chain", daemon=True
+                    )
+                    self._warming.start()
+                warming = self._warming
+            if not ready and warming is not None and warming.is_alive():
+                raise SehError(SehResult.BUSY, "the quoting chain is still being generated")
+        return self.chain
+
+    @property
+    def root_secret_origin(self) -> str:
+        """Where the root secret lives: a file path, or "per process"."""
+        return str(self._path) if self._path is not None else "per process"
 
     @property
     def root(self) -> RootSecret:
@@ -63,16 +92,21 @@ class SehTrust:
 
     @property
     def chain(self) -> model_chain.ModelChain:
-        root = self.root
         with self._lock:
+            if self._chain is not None:
+                return self._chain
+        root = self.root
+        with self._chain_lock:
             if self._chain is None:
                 if self._path is None:
                     root_keys = model_chain.process_keys()
                 else:
                     root_keys = model_chain.file_keys(self._path.with_suffix(".chain.json"))
-                self._chain = model_chain.ModelChain(
+                built = model_chain.ModelChain(
                     root_keys, root, self.platform.chip_id, self.platform.tcb
                 )
+                with self._lock:
+                    self._chain = built
             return self._chain
 
     # ---- the ENCLU leaves
@@ -105,12 +139,12 @@ class SehTrust:
         )
         if not ereport_leaf.mac_matches(report, key):
             raise SehError(
-                SehResult.INVALID_PARAMETER,
+                SehResult.INVALID_REPORT,
                 "the report's MAC does not verify for the quoting identity "
                 "(forged, or targeted at another enclave)",
             )
         blob = quoting.enclave_manifest(report)
-        chain = self.chain
+        chain = self._chain_or_busy()
         certificates = quoting.certificates(chain.ark, chain.ask, chain.vcek)
         needed = quoting.QuoteSizes(snp_report.REPORT_SIZE, len(blob), len(certificates))
         if any(have < need for have, need in zip(capacity, needed)):
