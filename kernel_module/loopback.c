@@ -117,19 +117,15 @@ static u64 lb_session(void)
 	return READ_ONCE(lb.session);
 }
 
-static struct vmpl_sgx_ca *lb_this_ca(void)
+/* The emulated CAA MSR: where this CPU's emulated Calling Area page is. */
+static int lb_read_caa_msr(u64 *gpa)
 {
-	return this_cpu_read(lb_cpus.ca);
-}
+	struct vmpl_sgx_ca *ca = this_cpu_read(lb_cpus.ca);
 
-static u64 lb_ghcb_read(void)
-{
-	return this_cpu_read(lb_cpus.ghcb);
-}
-
-static void lb_ghcb_write(u64 val)
-{
-	this_cpu_write(lb_cpus.ghcb, val);
+	if (!ca)
+		return -ENODEV;
+	*gpa = virt_to_phys(ca);
+	return 0;
 }
 
 /* Off the lists, no reference of the gate's left; lb.lock held. */
@@ -141,12 +137,13 @@ static void lb_unlink(struct seh_call *c)
 }
 
 /*
- * Run VMPL0 once, interrupts off. Hands a new call over; takes an arrived
- * answer as VMPL0 would deliver it; otherwise leaves call_pending set.
+ * What the hypervisor and VMPL0 do on a VMGEXIT, interrupts off. Hands a new
+ * call over; takes an arrived answer as VMPL0 would deliver it; otherwise
+ * leaves call_pending set. The response goes into the emulated GHCB MSR.
  */
-static void lb_vmgexit(struct vmpl_sgx_svsm_regs *regs, struct seh_call *c)
+static void lb_run_vmpl0(struct lb_cpu *cpu, struct vmpl_sgx_svsm_regs *regs,
+			 struct seh_call *c)
 {
-	struct lb_cpu *cpu = this_cpu_ptr(&lb_cpus);
 	struct vmpl_sgx_ca *ca = cpu->ca;
 	bool wake = false, put = false;
 
@@ -198,6 +195,19 @@ out:
 		wake_up_interruptible(&lb.readq);
 	if (put)
 		vmpl_sgx_seh_call_put(c);	/* never the last: the caller holds one */
+}
+
+/* The gate's VMGEXIT, on the emulated GHCB MSR: save, request, run, read, restore. */
+static u64 lb_vmgexit(u64 ghcb_req, struct vmpl_sgx_svsm_regs *regs, struct seh_call *c)
+{
+	struct lb_cpu *cpu = this_cpu_ptr(&lb_cpus);
+	u64 saved = cpu->ghcb, resp;
+
+	cpu->ghcb = ghcb_req;
+	lb_run_vmpl0(cpu, regs, c);
+	resp = cpu->ghcb;
+	cpu->ghcb = saved;
+	return resp;
 }
 
 static bool lb_answered(struct seh_call *c)
@@ -637,9 +647,7 @@ const struct seh_gate vmpl_sgx_gate_loopback = {
 	.publish = lb_publish,
 	.unpublish = lb_unpublish,
 	.session = lb_session,
-	.this_ca = lb_this_ca,
-	.ghcb_read = lb_ghcb_read,
-	.ghcb_write = lb_ghcb_write,
+	.read_caa_msr = lb_read_caa_msr,
 	.vmgexit = lb_vmgexit,
 	.wq = &lb.answerq,
 	.answered = lb_answered,

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -16,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/version.h>
 
 #include "encl.h"
 #include "seh.h"
@@ -30,22 +32,94 @@ static u64 seh_neg_failed;		/* session whose QUERY failed */
 
 /* ------------------------------------------------------------ binding */
 
+/* What a gate needs of the platform: an SEV-SNP guest under an SVSM for the hardware gate. */
+static int seh_check_platform(const struct seh_gate *g, const char **why)
+{
+	if (!g->needs_svsm)
+		return 0;
+	if (!cc_platform_has(CC_ATTR_GUEST_SEV_SNP)) {
+		*why = "not an SEV-SNP guest";
+		return -ENODEV;
+	}
+#ifndef VMPL_SGX_HAVE_SVSM
+	*why = "this kernel has no SVSM guest support (needs MSR_SVSM_CAA, Linux >= 6.11)";
+	return -ENODEV;
+#else
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	/* snp_vmpl (0: no SVSM) is exported since 6.11. */
+	if (!snp_vmpl) {
+		*why = "the guest runs at VMPL0: there is no SVSM";
+		return -ENODEV;
+	}
+#endif
+	return 0;
+#endif
+}
+
+/*
+ * An SVSM answers at once: ask it for the enclave service now (the emulated
+ * gate's SEH comes later and is asked at its first GET_INFO or CREATE).
+ */
+static int seh_probe_service(const struct seh_gate *g, const char **why)
+{
+	u32 min, max;
+
+	if (!g->needs_svsm)
+		return 0;
+	if (vmpl_sgx_seh_core_query_protocol(1, &min, &max)) {
+		*why = "the SVSM's QUERY_PROTOCOL call failed";
+		return -ENODEV;
+	}
+	if (!min && !max) {
+		*why = "the SVSM has no enclave service (protocol 0x5E)";
+		return -ENODEV;
+	}
+	if (max < VMPL_SGX_SEH_MIN_VERSION || min > VMPL_SGX_SEH_VERSION) {
+		*why = "the SVSM's enclave service speaks no version this module knows";
+		return -ENODEV;
+	}
+	pr_info("SVSM enclave service found (versions %u..%u)\n", min, max);
+	return 0;
+}
+
 int vmpl_sgx_seh_bind(const struct seh_gate *g, const char **why)
 {
 	int ret;
 
-	WRITE_ONCE(seh_g, g);
-	ret = g->init(why);
+	ret = seh_check_platform(g, why);
 	if (ret)
-		WRITE_ONCE(seh_g, NULL);
+		return ret;
+	ret = g->init ? g->init(why) : 0;
+	if (ret)
+		return ret;
+	ret = vmpl_sgx_caa_map(g, why);
+	if (ret)
+		goto err_exit;
+	WRITE_ONCE(seh_g, g);
+	ret = seh_probe_service(g, why);
+	if (ret)
+		goto err_unmap;
+	return 0;
+
+err_unmap:
+	WRITE_ONCE(seh_g, NULL);
+	vmpl_sgx_caa_unmap();
+err_exit:
+	if (g->exit)
+		g->exit();
 	return ret;
 }
 
 void vmpl_sgx_seh_unbind(void)
 {
-	if (seh_g)
-		seh_g->exit();
+	const struct seh_gate *g = seh_g;
+
+	if (!g)
+		return;
 	WRITE_ONCE(seh_g, NULL);
+	vmpl_sgx_caa_unmap();
+	if (g->exit)
+		g->exit();
 }
 
 const struct seh_gate *vmpl_sgx_seh_gate_bound(void)
@@ -60,7 +134,11 @@ u32 vmpl_sgx_seh_transport_id(void)
 
 u64 vmpl_sgx_seh_session(void)
 {
-	return seh_g ? seh_g->session() : 0;
+	const struct seh_gate *g = READ_ONCE(seh_g);
+
+	if (!g)
+		return 0;
+	return g->session ? g->session() : 1;
 }
 
 /* For the gate: the SEH of @session went away; its enclaves are broken. */

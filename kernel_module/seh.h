@@ -131,8 +131,8 @@ struct seh_call {
 };
 
 /*
- * The VMPL0 gate: executes instructions, decides nothing. Every operation
- * but init/exit/session and the waiting helpers runs with interrupts off.
+ * The VMPL0 gate: executes instructions, decides nothing. read_caa_msr and
+ * vmgexit run with interrupts off; they are all the hardware gate has.
  *
  * Status values of vmpl_sgx_seh_call_run() and the builders' transport errors:
  *   -EIO        no SEH, it went away, or VMPL0 refused the call every time
@@ -144,21 +144,24 @@ struct seh_call {
 struct seh_gate {
 	const char *name;
 	u32 id;				/* VMPL_SGX_TRANSPORT_* */
-	/* Probe and bind; on failure set *why to one short reason. */
+	/* An SEV-SNP guest under an SVSM only; the SVSM is probed at bind. */
+	bool needs_svsm;
+	/* Optional: set up and tear down; on failure set *why to one short reason. */
 	int (*init)(const char **why);
 	void (*exit)(void);
 	/* Optional: create and remove the gate's user-visible device. */
 	int (*publish)(const char **why);
 	void (*unpublish)(void);
-	/* Current session: 0 while VMPL0 cannot answer. */
+	/* Optional: current session, 0 while VMPL0 cannot answer (NULL: always 1). */
 	u64 (*session)(void);
-	/* This CPU's Calling Area, NULL if it is not where it was mapped. */
-	struct vmpl_sgx_ca *(*this_ca)(void);
-	u64 (*ghcb_read)(void);
-	void (*ghcb_write)(u64 val);
-	/* VMGEXIT once with @regs; @c names the call to the emulation only. */
-	void (*vmgexit)(struct vmpl_sgx_svsm_regs *regs, struct seh_call *c);
-
+	/* The CAA MSR: this CPU's Calling Area's guest-physical address. */
+	int (*read_caa_msr)(u64 *gpa);
+	/*
+	 * Run VMPL0 once with @regs: save the GHCB MSR, write @ghcb_req,
+	 * VMGEXIT, read the MSR (returned), restore it. @c names the call to
+	 * the emulation only.
+	 */
+	u64 (*vmgexit)(u64 ghcb_req, struct vmpl_sgx_svsm_regs *regs, struct seh_call *c);
 	/*
 	 * Emulation only (NULL on hardware, where nothing stays with VMPL0
 	 * between two runs): where to wait, whether the next run of VMPL0
@@ -192,6 +195,11 @@ enum seh_wait {
 	SEH_WAIT_DETACH,	/* as KILLABLE, but a call not answered in time is
 				 * left with the gate instead of taken back */
 };
+
+/* Each CPU's Calling Area through the gate's CAA MSR (caa.c). */
+int vmpl_sgx_caa_map(const struct seh_gate *g, const char **why);
+void vmpl_sgx_caa_unmap(void);
+struct vmpl_sgx_ca *vmpl_sgx_caa_this(const struct seh_gate *g);
 
 /* Binding a gate; main.c. */
 int vmpl_sgx_seh_bind(const struct seh_gate *g, const char **why);

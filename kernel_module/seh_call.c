@@ -145,22 +145,18 @@ static enum seh_slice seh_slice(const struct seh_gate *g, struct seh_call *c)
 	enum seh_slice ret = SEH_SLICE_DONE;
 	struct vmpl_sgx_ca *ca;
 	unsigned long flags;
-	u64 saved, resp;
+	u64 resp;
 	u8 pending;
 
 	local_irq_save(flags);
-	ca = g->this_ca();
+	ca = vmpl_sgx_caa_this(g);
 	if (!ca) {
 		ret = SEH_SLICE_NO_CA;
 		goto out;
 	}
 	memcpy(ca->VMPL_SGX_CA_BUFFER, c->req, c->req_len);
 	WRITE_ONCE(ca->call_pending, 1);
-	saved = g->ghcb_read();
-	g->ghcb_write(VMPL_SGX_GHCB_RUN_VMPL0_REQ);
-	g->vmgexit(&regs, c);
-	resp = g->ghcb_read();
-	g->ghcb_write(saved);
+	resp = g->vmgexit(VMPL_SGX_GHCB_RUN_VMPL0_REQ, &regs, c);
 	pending = xchg(&ca->call_pending, 0);
 
 	if (pending) {
