@@ -10,7 +10,11 @@
 #   guest        tests/vm/guest (device-only tests that start and stop their own SEH)
 #   demo         python -m vmpl_sgx demo --backend device
 # then stops the SEH and unloads the module (not with VMPL_SGX_KEEP_MODULE set: the debug
-# tier checks for leaks before it unloads). After the fuzz runs live.pages must be 0. Logs go to $VMPL_SGX_VM_RESULTS; the last line
+# tier checks for leaks before it unloads). When it loads and unloads the module itself,
+# the function tracer records which module functions ran from insmod to rmmod
+# (tests/vm/coverage.sh): coverage=<reached>/<total> unreached=<names>, failed unless only
+# the hardware gate's functions (tests/vm/coverage_hardware_gate.txt) stayed unreached.
+# After the fuzz runs live.pages must be 0. Logs go to $VMPL_SGX_VM_RESULTS; the last line
 # is one summary (VMTIER part=result, ...); the exit status is non-zero if any part
 # failed.
 set -u
@@ -61,7 +65,8 @@ stop_seh() {
         seh=""
     fi
 }
-trap 'stop_seh; rm -rf "$WORK"' EXIT
+. "$START/tests/vm/coverage.sh"
+trap 'stop_seh; coverage_stop; rm -rf "$WORK"' EXIT
 
 echo "guest_tests: python $PYTHON ($("$PYTHON" --version 2>&1)), kernel ${VMPL_SGX_VM_KERNEL:-$(uname -r)}"
 
@@ -69,9 +74,15 @@ echo "guest_tests: python $PYTHON ($("$PYTHON" --version 2>&1)), kernel ${VMPL_S
 if ! grep -qs " /sys/kernel/debug debugfs" /proc/mounts; then
     mount -t debugfs none /sys/kernel/debug || echo "guest_tests: cannot mount debugfs"
 fi
+# Coverage needs the whole module lifetime: this script's insmod to its rmmod.
+coverage=0
+if [ -n "${VMPL_SGX_VM_MODULE:-}" ] && [ -z "${VMPL_SGX_KEEP_MODULE:-}" ]; then
+    coverage_arm && coverage=1
+fi
 if [ -n "${VMPL_SGX_VM_MODULE:-}" ]; then
     insmod "$VMPL_SGX_VM_MODULE" transport=loopback || { echo "VMTIER insmod=FAILED"; exit 10; }
 fi
+[ $coverage -eq 1 ] && coverage_snapshot
 [ -c /dev/vmpl_sgx ] && [ -c /dev/vmpl_sgx_seh ] || {
     echo "VMTIER setup=FAILED (no /dev/vmpl_sgx or /dev/vmpl_sgx_seh)"; exit 11; }
 if ! start_seh; then
@@ -170,6 +181,10 @@ if [ -n "${VMPL_SGX_KEEP_MODULE:-}" ]; then
     note "rmmod=deferred"
 elif rmmod vmpl_sgx > "$RESULTS/rmmod.log" 2>&1; then
     note "rmmod=ok"
+    if [ $coverage -eq 1 ]; then
+        coverage_stop
+        coverage_verdict
+    fi
 else
     cat "$RESULTS/rmmod.log"
     fail "rmmod=FAILED"
