@@ -121,14 +121,6 @@ static int __init vmpl_sgx_init(void)
 			pr_err("transport=%s unavailable: %s\n", t->name, why);
 		goto err_cache;
 	}
-	if (t->id == VMPL_SGX_TRANSPORT_SVSM) {
-		ret = vmpl_sgx_seh_negotiate_now();
-		if (ret) {
-			pr_err("the SVSM's enclave service did not answer QUERY (%d)\n", ret);
-			ret = -ENODEV;
-			goto err_unbind;
-		}
-	}
 	/* The user-visible devices last: nothing may fail once a file can be open. */
 	ret = misc_register(&vmpl_sgx_misc);
 	if (ret) {

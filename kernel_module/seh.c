@@ -57,28 +57,21 @@ static int seh_check_platform(const struct seh_gate *g, const char **why)
 }
 
 /*
- * An SVSM answers at once: ask it for the enclave service now (the emulated
- * gate's SEH comes later and is asked at its first GET_INFO or CREATE).
+ * An SVSM answers at once: negotiate with its enclave service now
+ * (QUERY_PROTOCOL, QUERY). The emulated gate's SEH comes later and is
+ * negotiated with at its first GET_INFO or CREATE.
  */
 static int seh_probe_service(const struct seh_gate *g, const char **why)
 {
-	u32 min, max;
+	struct seh_limits lim;
 
 	if (!g->needs_svsm)
 		return 0;
-	if (vmpl_sgx_seh_core_query_protocol(1, &min, &max)) {
-		*why = "the SVSM's QUERY_PROTOCOL call failed";
+	if (vmpl_sgx_seh_limits_get(1, &lim)) {
+		*why = "the SVSM's enclave service (protocol 0x5E) did not answer QUERY_PROTOCOL and QUERY";
 		return -ENODEV;
 	}
-	if (!min && !max) {
-		*why = "the SVSM has no enclave service (protocol 0x5E)";
-		return -ENODEV;
-	}
-	if (max < VMPL_SGX_SEH_MIN_VERSION || min > VMPL_SGX_SEH_VERSION) {
-		*why = "the SVSM's enclave service speaks no version this module knows";
-		return -ENODEV;
-	}
-	pr_info("SVSM enclave service found (versions %u..%u)\n", min, max);
+	pr_info("SVSM enclave service found (version %u)\n", lim.version);
 	return 0;
 }
 
@@ -226,13 +219,28 @@ static void seh_default_limits(struct seh_limits *lim)
 	lim->max_run_buffer = VMPL_SGX_RUN_BUFFER_MAX;
 }
 
+/*
+ * Every session starts as an SVSM client does, on every gate: the core
+ * protocol's QUERY_PROTOCOL says which versions of the enclave service VMPL0
+ * offers; then the service's own QUERY gives the limits.
+ */
 static int seh_query(u64 session, struct seh_limits *lim)
 {
 	struct vmpl_sgx_seh_query_req req = { .version = VMPL_SGX_SEH_VERSION };
 	struct vmpl_sgx_seh_query_rsp rsp;
 	struct seh_call *c;
 	bool lost = false;
+	u32 min, max;
 	int ret;
+
+	ret = vmpl_sgx_seh_core_query_protocol(session, &min, &max);
+	if (ret)
+		return ret;
+	if (max < VMPL_SGX_SEH_MIN_VERSION || min > VMPL_SGX_SEH_VERSION) {
+		pr_warn("VMPL0 offers enclave service versions %u..%u, this module %u..%u\n",
+			min, max, VMPL_SGX_SEH_MIN_VERSION, VMPL_SGX_SEH_VERSION);
+		return -EPROTO;
+	}
 
 	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_QUERY, &req, sizeof(req));
 	if (!c)
@@ -321,13 +329,6 @@ void vmpl_sgx_seh_limits_info(struct seh_limits *lim)
 	if (session && !vmpl_sgx_seh_limits_get(session, lim))
 		return;
 	seh_default_limits(lim);
-}
-
-int vmpl_sgx_seh_negotiate_now(void)
-{
-	struct seh_limits lim;
-
-	return vmpl_sgx_seh_limits_get(vmpl_sgx_seh_session(), &lim);
 }
 
 /* ---------------------------------------------------- request builders */

@@ -209,7 +209,6 @@ u32 vmpl_sgx_seh_transport_id(void);
 u64 vmpl_sgx_seh_session(void);
 bool vmpl_sgx_seh_session_alive(u64 session);
 void vmpl_sgx_seh_session_ended(u64 session);
-int vmpl_sgx_seh_negotiate_now(void);
 
 /* Limits: defaults or negotiated for the live session (may talk to the SEH). */
 void vmpl_sgx_seh_limits_info(struct seh_limits *lim);

@@ -308,7 +308,8 @@ int vmpl_sgx_seh_call_run(struct seh_call *c, enum seh_wait mode)
 			c->started = true;
 			c->refused = 0;
 			c->deadline = jiffies + vmpl_sgx_seh_timeout_jiffies();
-			vmpl_sgx_stat_call(c->call_id);
+			/* Core protocol calls count as unknown ids, not as SEH calls. */
+			vmpl_sgx_stat_call(c->protocol == VMPL_SGX_SEH_PROTOCOL ? c->call_id : U32_MAX);
 		}
 		switch (seh_slice(g, c)) {
 		case SEH_SLICE_DONE:
