@@ -6,12 +6,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "encl.h"
+#include "quota.h"
 #include "stats.h"
 
 /* Created enclaves, so that the end of their SEH session can mark them broken. */
@@ -27,6 +29,7 @@ struct vmpl_sgx_encl *vmpl_sgx_encl_alloc(void)
 		return NULL;
 	vmpl_sgx_gauge_add(VMPL_SGX_GAUGE_ENCLAVES, 1);
 	encl->owner = get_pid(task_tgid(current));
+	encl->quota_uid = current_uid();
 	mutex_init(&encl->lock);
 	mutex_init(&encl->run_lock);
 	xa_init(&encl->tcs);
@@ -83,6 +86,7 @@ void vmpl_sgx_encl_release(struct vmpl_sgx_encl *encl)
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_ENCLAVES_DESTROYED, 1);
 	}
 
+	vmpl_sgx_quota_uncharge(encl->quota_uid, encl->quota_pages);
 	for (i = 0; i < encl->nbounce; i++)
 		vmpl_sgx_free_page(encl->bounce[i]);
 	put_pid(encl->owner);

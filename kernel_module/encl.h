@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include "seh.h"
@@ -37,6 +38,9 @@ struct vmpl_sgx_encl {
 	u64 base;
 	u64 size;
 	u64 attributes;
+	/* The SEH pages this enclave holds, charged to the opener (quota.c). */
+	kuid_t quota_uid;
+	u64 quota_pages;	/* under lock */
 
 	/* ADD_PAGES bounce pages, allocated on first use (under lock). */
 	struct page *bounce[VMPL_SGX_SEH_MAX_PAGES_PER_CALL];

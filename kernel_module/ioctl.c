@@ -21,6 +21,7 @@
 #include "ioctl_table.h"
 #include "encl.h"
 #include "ioctl.h"
+#include "quota.h"
 #include "seh.h"
 #include "stats.h"
 
@@ -62,7 +63,7 @@ long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg)
 	struct vmpl_sgx_enclave_create create;
 	struct vmpl_sgx_secs *secs;
 	struct page *page = NULL;
-	u64 session, handle;
+	u64 session, handle, charged;
 	bool lost = false;
 	long ret;
 
@@ -92,9 +93,15 @@ long vmpl_sgx_ioc_enclave_create(struct file *file, void __user *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = vmpl_sgx_seh_create(page, &session, &handle, &lost);	/* 6 */
+	ret = vmpl_sgx_quota_charge(encl->quota_uid, 1, &charged);	/* 6 */
 	if (ret)
 		goto out;
+	ret = vmpl_sgx_seh_create(page, &session, &handle, &lost);	/* 7 */
+	if (ret) {
+		vmpl_sgx_quota_uncharge(encl->quota_uid, charged);
+		goto out;
+	}
+	encl->quota_pages = charged;
 	encl->session = session;
 	encl->handle = handle;
 	encl->base = secs->base;
@@ -155,6 +162,7 @@ static long add_pages_loop(struct vmpl_sgx_encl *encl,
 	u32 desc_flags = (add->flags & VMPL_SGX_PAGE_MEASURE) ?
 			 VMPL_SGX_SEH_DESC_FLAG_MEASURE : 0;
 	unsigned int n, i, done;
+	u64 charged;
 	bool fault;
 	long ret;
 
@@ -167,6 +175,12 @@ static long add_pages_loop(struct vmpl_sgx_encl *encl,
 			return *count ? 0 : -ERESTARTSYS;
 
 		n = min_t(u64, max_pages, (add->length - *count) >> PAGE_SHIFT);
+		/* Pages go in in order while the user's SEH page cap lasts. */
+		ret = vmpl_sgx_quota_charge(encl->quota_uid, n, &charged);
+		if (ret)
+			return ret;
+		n = charged;
+		done = 0;
 		fault = false;
 		for (i = 0; i < n; i++) {
 			u64 src = add->src + *count + (u64)i * PAGE_SIZE;
@@ -184,9 +198,11 @@ static long add_pages_loop(struct vmpl_sgx_encl *encl,
 					    secinfo_flags, desc_flags, &done, lost);
 			*count += (u64)done << PAGE_SHIFT;
 			vmpl_sgx_stat_add(VMPL_SGX_STAT_PAGES_ADDED, done);
-			if (ret)
-				return ret;
 		}
+		encl->quota_pages += done;
+		vmpl_sgx_quota_uncharge(encl->quota_uid, n - done);
+		if (ret)
+			return ret;
 		if (fault)
 			return -EFAULT;
 		cond_resched();

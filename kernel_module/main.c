@@ -23,6 +23,7 @@
 #include "ioctl.h"
 #include "layout_asserts.h"
 #include "encl.h"
+#include "quota.h"
 #include "seh.h"
 #include "stats.h"
 
@@ -42,6 +43,11 @@ unsigned int vmpl_sgx_max_pages_per_call = VMPL_SGX_SEH_MAX_PAGES_PER_CALL;
 module_param_named(max_pages_per_call, vmpl_sgx_max_pages_per_call, uint, 0444);
 MODULE_PARM_DESC(max_pages_per_call,
 		 "Most pages sent to the SEH in one ADD_PAGES call, 1..128; the SEH's own limit may lower it [128]");
+
+unsigned int vmpl_sgx_seh_pages_per_user = 65536;
+module_param_named(seh_pages_per_user, vmpl_sgx_seh_pages_per_user, uint, 0644);
+MODULE_PARM_DESC(seh_pages_per_user,
+		 "Most pages the SEH holds for the enclaves of one user (SECS and added pages, charged to the user who opened the file until it is closed); beyond it CREATE and ADD_PAGES fail with -EDQUOT; 0: no cap; writable at run time [65536]");
 
 unsigned int vmpl_sgx_seh_retries = 16;
 module_param_named(seh_retries, vmpl_sgx_seh_retries, uint, 0644);

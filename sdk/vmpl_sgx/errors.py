@@ -111,6 +111,10 @@ class OutOfMemoryError(VmplSgxError):
     """ENOMEM: the SEH (or the kernel) has no memory for this request."""
 
 
+class QuotaExceededError(VmplSgxError):
+    """EDQUOT: the user who opened the enclave holds seh_pages_per_user SEH pages already."""
+
+
 class CallInterruptedError(VmplSgxError):
     """EINTR: a signal interrupted the call."""
 
@@ -148,6 +152,7 @@ _BY_ERRNO: Mapping[int, type[VmplSgxError]] = {
     _errno.E2BIG: TooBigError,
     _errno.ENOSPC: NoSpaceError,
     _errno.ENOMEM: OutOfMemoryError,
+    _errno.EDQUOT: QuotaExceededError,
     _errno.EINTR: CallInterruptedError,
     ERESTARTSYS: CallInterruptedError,
     _errno.EIO: SehFailureError,
@@ -178,6 +183,10 @@ _BUSY_LOCK = "another ENCLAVE_CREATE, ENCLAVE_ADD_PAGES or ENCLAVE_INIT is runni
 _BROKEN = "the enclave is broken: its SEH went away or an earlier call timed out"
 _NO_SEH = "no SEH is attached"
 _ARG_UNREADABLE = "the argument struct cannot be read"
+_QUOTA = (
+    "the user who opened the enclave holds seh_pages_per_user SEH pages already (module "
+    "parameter; pages come back when that user's enclave files are closed)"
+)
 
 CAUSES: Mapping[Tuple[str, int], Tuple[str, ...]] = {
     # ENCLAVE_CREATE
@@ -195,6 +204,7 @@ CAUSES: Mapping[Tuple[str, int], Tuple[str, ...]] = {
     ),
     (CREATE, _errno.EFAULT): (_ARG_UNREADABLE, "the 4096-byte SECS at src cannot be read"),
     (CREATE, _errno.ENOMEM): ("SECS.size is beyond the SEH's max_enclave_size",),
+    (CREATE, _errno.EDQUOT): (_QUOTA,),
     # ENCLAVE_ADD_PAGES
     (ADD_PAGES, _errno.EPERM): (_NOT_OWNER,),
     (ADD_PAGES, _errno.EBUSY): (
@@ -219,6 +229,7 @@ CAUSES: Mapping[Tuple[str, int], Tuple[str, ...]] = {
     ),
     (ADD_PAGES, _errno.EINTR): ("a signal arrived before the first page was added",),
     (ADD_PAGES, _errno.ENOMEM): ("the SEH has no memory left for more pages",),
+    (ADD_PAGES, _errno.EDQUOT): (_QUOTA + " (count says how many bytes went in before)",),
     # ENCLAVE_INIT
     (INIT, _errno.EPERM): (
         _NOT_OWNER,

@@ -156,9 +156,10 @@ tail -n 5 "$RESULTS/guest-tests.log"
 faults=$(grep -c '^tests/vm/guest/test_faults.py::.* PASSED' "$RESULTS/guest-tests.log")
 privileges=$(grep -c '^tests/vm/guest/test_privileges.py::.* PASSED' "$RESULTS/guest-tests.log")
 gate=$(grep -c '^tests/vm/guest/test_gate.py::.* PASSED' "$RESULTS/guest-tests.log")
+quota=$(grep -c '^tests/vm/guest/test_quota.py::.* PASSED' "$RESULTS/guest-tests.log")
 line=$(tail -n 1 "$RESULTS/guest-tests.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
 if [ $part -eq 0 ] && [ "$faults" -gt 0 ]; then
-    note "faults=$faults cases, gate=$gate cases, privileges=$privileges cases ($line, $(( $(now) - t ))s)"
+    note "faults=$faults cases, gate=$gate cases, privileges=$privileges cases, quota=$quota cases ($line, $(( $(now) - t ))s)"
 else
     grep -E '^(FAILED|ERROR)' "$RESULTS/guest-tests.log"
     fail "guest=FAILED: $line"

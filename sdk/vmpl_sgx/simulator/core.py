@@ -17,6 +17,7 @@ from vmpl_sgx.simulator.enclave_file import EnclaveFile, State
 from vmpl_sgx.simulator.failure import Failure
 from vmpl_sgx.simulator.hooks import Hold, Hooks
 from vmpl_sgx.simulator.owned_run import run_owned
+from vmpl_sgx.simulator.quota import DEFAULT_SEH_PAGES_PER_USER, Quota
 from vmpl_sgx.simulator.seh_link import DEFAULT_RETRIES, SehSession
 
 _HANDLERS: Mapping[int, Callable[[ioctls.Call], None]] = {
@@ -37,6 +38,8 @@ class Simulator:
     model: the SEH; a default SehModel (no enclave execution) if None.
     max_pages_per_call: the module's own limit on pages per ADD_PAGES call (its
         max_pages_per_call parameter); the SEH's QUERY answer may lower it.
+    seh_pages_per_user: the module's per-user cap on SEH pages (its parameter of that name;
+        0: no cap); `quota.pages_per_user` changes it later, as writing the parameter does.
     """
 
     def __init__(
@@ -45,10 +48,12 @@ class Simulator:
         *,
         max_pages_per_call: int = SEH_MAX_PAGES_PER_CALL,
         retries: int = DEFAULT_RETRIES,
+        seh_pages_per_user: int = DEFAULT_SEH_PAGES_PER_USER,
     ) -> None:
         if not 1 <= max_pages_per_call <= SEH_MAX_PAGES_PER_CALL:
             raise ValueError(f"max_pages_per_call must be 1 to {SEH_MAX_PAGES_PER_CALL}")
         self._max_pages_per_call = max_pages_per_call
+        self.quota = Quota(seh_pages_per_user)
         self._retries = retries
         self._lock = threading.Lock()
         self._sessions = 0
@@ -158,6 +163,7 @@ class SimulatorBackend:
             # As in the module, a failed DESTROY is not the caller's problem.
             with contextlib.suppress(Failure):
                 session.destroy(file.handle)
+        self.simulator.quota.uncharge(file.quota_uid, file.quota_pages)
 
     def hold(self, ioctl: str) -> Hold:
         """Test hook: stop the next call of `ioctl` (an `errors` name such as ADD_PAGES) at its

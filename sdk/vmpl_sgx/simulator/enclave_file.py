@@ -37,6 +37,9 @@ class EnclaveFile:
         self.base = 0
         self.size = 0
         self.attributes = 0
+        self.quota_uid = os.getuid()
+        """The user the SEH pages of this enclave are charged to: the opener."""
+        self.quota_pages = 0
         self._run_lock = threading.Lock()
         self._running: Set[int] = set()
 

@@ -38,10 +38,11 @@ from vmpl_sgx._abi import (
     Sigstruct,
     Transport,
 )
-from vmpl_sgx.errors import EnclaveStateError
+from vmpl_sgx.errors import EnclaveStateError, QuotaExceededError
 from vmpl_sgx.simulator.enclave_file import EnclaveFile, State
 from vmpl_sgx.simulator.failure import Failure
 from vmpl_sgx.simulator.hooks import Hooks
+from vmpl_sgx.simulator.quota import Quota
 from vmpl_sgx.simulator.seh_link import Limits, SehSession, default_limits
 from vmpl_sgx.usermem import UserFault, UserMemory
 
@@ -65,6 +66,9 @@ class Host(Protocol):
 
     @property
     def max_pages_per_call(self) -> int: ...
+
+    @property
+    def quota(self) -> Quota: ...
 
 
 class Arg:
@@ -166,13 +170,30 @@ def enclave_create(call: Call) -> None:
         secs = Secs.from_buffer_copy(raw)
         if not secs.size or secs.size & (secs.size - 1):  # 5
             raise Failure(errno.EINVAL, f"SECS.size 0x{secs.size:x} is zero or not a power of two")
-        session = call.host.session  # 6
-        if session is None:
-            raise Failure(errno.EIO, "no SEH is attached")
-        file.handle = session.create(raw)
+        quota = call.host.quota  # 6
+        if not quota.charge(file.quota_uid, 1):
+            raise _quota_failure(quota, "the SECS")
+        session = call.host.session  # 7
+        try:
+            if session is None:
+                raise Failure(errno.EIO, "no SEH is attached")
+            file.handle = session.create(raw)
+        except Failure:
+            quota.uncharge(file.quota_uid, 1)
+            raise
+        file.quota_pages = 1
         file.session = session
         file.base, file.size, file.attributes = secs.base, secs.size, secs.attributes
         file.state = State.CREATED
+
+
+def _quota_failure(quota: Quota, what: str) -> Failure:
+    return Failure(
+        errno.EDQUOT,
+        f"{what} would take the user's SEH pages over seh_pages_per_user "
+        f"({quota.pages_per_user})",
+        kind=QuotaExceededError,
+    )
 
 
 # ---- ENCLAVE_ADD_PAGES
@@ -225,20 +246,30 @@ class _Adder:
         add, file = self.add, self.call.file
         assert file.session is not None
         bounce = bytearray(min(max_pages, add.length // PAGE_SIZE) * PAGE_SIZE)
+        quota = self.call.host.quota
         while self.count < add.length:
-            n = min(max_pages, (add.length - self.count) // PAGE_SIZE)
+            want = min(max_pages, (add.length - self.count) // PAGE_SIZE)
+            n = quota.charge(file.quota_uid, want)  # in order while the user's cap lasts
+            if not n:
+                where = add.offset + self.count
+                raise _quota_failure(quota, f"the page at enclave offset 0x{where:x}")
             copied = self._copy(add.src + self.count, n, bounce)
-            if copied:
-                view = memoryview(bounce)
-                pages = [view[i * PAGE_SIZE : (i + 1) * PAGE_SIZE] for i in range(copied)]
-                offset = add.offset + self.count
-                done, number, why = file.session.add_pages(
-                    file.handle, pages, offset, self.secinfo_flags, self.desc_flags
-                )
-                self.count += done * PAGE_SIZE
-                if number:
-                    where = add.offset + self.count
-                    raise Failure(number, f"{why} at enclave offset 0x{where:x}")
+            done = 0
+            try:
+                if copied:
+                    view = memoryview(bounce)
+                    pages = [view[i * PAGE_SIZE : (i + 1) * PAGE_SIZE] for i in range(copied)]
+                    offset = add.offset + self.count
+                    done, number, why = file.session.add_pages(
+                        file.handle, pages, offset, self.secinfo_flags, self.desc_flags
+                    )
+                    self.count += done * PAGE_SIZE
+                    if number:
+                        where = add.offset + self.count
+                        raise Failure(number, f"{why} at enclave offset 0x{where:x}")
+            finally:
+                file.quota_pages += done
+                quota.uncharge(file.quota_uid, n - done)
             if copied < n:
                 address = add.src + self.count
                 raise Failure(errno.EFAULT, f"the source page at 0x{address:x} cannot be read")
