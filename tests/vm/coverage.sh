@@ -44,13 +44,19 @@ coverage_arm() {
     # blocks and would lose a partly filled one if it were killed).
     rm -f "$WORK/coverage.fifo"
     mkfifo "$WORK/coverage.fifo" || { fail "coverage=FAILED (mkfifo)"; return 1; }
-    awk '
+    # A function seen once leaves the filter ("!name"; ftrace applies it when the file is
+    # closed): hot paths stop costing an event and a reader wakeup per call, and the
+    # sentinel keeps the filter from ever becoming empty.
+    awk -v filter="$TRACING/set_ftrace_filter" '
         /LOST [0-9]+ EVENTS/ { print "LOST " $0; fflush(); next }
         {
             for (i = 2; i <= NF; i++) {
                 if (substr($i, 1, 2) == "<-") {
                     f = $(i - 1)
-                    if (!(f in seen)) { seen[f] = 1; print f; fflush() }
+                    if (!(f in seen)) {
+                        seen[f] = 1; print f; fflush()
+                        if (f !~ /^0x/) { print "!" f >> filter; close(filter) }
+                    }
                     break
                 }
             }
