@@ -125,7 +125,7 @@ u32 vmpl_sgx_seh_transport_id(void)
 	return seh_g ? seh_g->id : VMPL_SGX_TRANSPORT_NONE;
 }
 
-u64 vmpl_sgx_seh_session(void)
+static u64 seh_session(void)
 {
 	const struct seh_gate *g = READ_ONCE(seh_g);
 
@@ -143,7 +143,7 @@ void vmpl_sgx_seh_session_ended(u64 session)
 
 bool vmpl_sgx_seh_session_alive(u64 session)
 {
-	return session && session == vmpl_sgx_seh_session();
+	return session && session == seh_session();
 }
 
 static const char *seh_call_name(u32 call_id)
@@ -324,7 +324,7 @@ int vmpl_sgx_seh_limits_get(u64 session, struct seh_limits *lim)
 
 void vmpl_sgx_seh_limits_info(struct seh_limits *lim)
 {
-	u64 session = vmpl_sgx_seh_session();
+	u64 session = seh_session();
 
 	if (session && !vmpl_sgx_seh_limits_get(session, lim))
 		return;
@@ -339,7 +339,7 @@ int vmpl_sgx_seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost
 	struct vmpl_sgx_seh_create_rsp rsp;
 	struct seh_limits lim;
 	struct seh_call *c;
-	u64 s = vmpl_sgx_seh_session();
+	u64 s = seh_session();
 	int ret;
 
 	ret = vmpl_sgx_seh_limits_get(s, &lim);

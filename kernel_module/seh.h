@@ -206,7 +206,6 @@ int vmpl_sgx_seh_bind(const struct seh_gate *g, const char **why);
 const struct seh_gate *vmpl_sgx_seh_gate_bound(void);
 void vmpl_sgx_seh_unbind(void);
 u32 vmpl_sgx_seh_transport_id(void);
-u64 vmpl_sgx_seh_session(void);
 bool vmpl_sgx_seh_session_alive(u64 session);
 void vmpl_sgx_seh_session_ended(u64 session);
 
@@ -225,7 +224,6 @@ void vmpl_sgx_seh_call_put(struct seh_call *c);
 int vmpl_sgx_seh_call_run(struct seh_call *c, enum seh_wait mode);
 void vmpl_sgx_seh_call_abandon(struct seh_call *c);
 void vmpl_sgx_seh_call_detach(struct seh_call *c);
-unsigned long vmpl_sgx_seh_timeout_jiffies(void);
 int vmpl_sgx_seh_core_query_protocol(u64 session, u32 *min, u32 *max);
 
 /*

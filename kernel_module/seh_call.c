@@ -115,7 +115,7 @@ void vmpl_sgx_seh_call_put(struct seh_call *c)
 		kref_put(&c->ref, seh_call_free);
 }
 
-unsigned long vmpl_sgx_seh_timeout_jiffies(void)
+static unsigned long seh_timeout_jiffies(void)
 {
 	return msecs_to_jiffies(max(READ_ONCE(vmpl_sgx_seh_timeout_ms), 1U));
 }
@@ -307,7 +307,7 @@ int vmpl_sgx_seh_call_run(struct seh_call *c, enum seh_wait mode)
 		if (!c->started) {
 			c->started = true;
 			c->refused = 0;
-			c->deadline = jiffies + vmpl_sgx_seh_timeout_jiffies();
+			c->deadline = jiffies + seh_timeout_jiffies();
 			/* Core protocol calls count as unknown ids, not as SEH calls. */
 			vmpl_sgx_stat_call(c->protocol == VMPL_SGX_SEH_PROTOCOL ? c->call_id : U32_MAX);
 		}
