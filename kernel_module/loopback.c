@@ -11,7 +11,8 @@
  *
  * A read() returns one handed-over call: header, page table, Calling Area
  * image, page contents. A write() answers one call: header (seq echoed,
- * RAX = result, RCX = response length), the request's writable pages in
+ * RAX = result, RCX = response length, or the result value of a core
+ * protocol call such as QUERY_PROTOCOL), the request's writable pages in
  * order, the Calling Area image holding the response, the new contents of
  * those pages. The answer is copied in before the call is claimed, so no
  * caller ever waits behind a slow user-space copy.
@@ -433,10 +434,11 @@ static int lb_take_response(struct seh_call *c,
 	size_t off;
 	void *p;
 
+	/* RCX is a response length for the SEH's calls, a value for core calls. */
 	if (hdr->magic != VMPL_SGX_LB_MAGIC || hdr->version != VMPL_SGX_LB_VERSION ||
 	    hdr->reserved || hdr->npages != c->nwritable ||
 	    count != LB_MSG_SIZE(hdr->npages) ||
-	    hdr->rcx > VMPL_SGX_SEH_CAA_BUFFER_SIZE)
+	    (c->protocol == VMPL_SGX_SEH_PROTOCOL && hdr->rcx > VMPL_SGX_SEH_CAA_BUFFER_SIZE))
 		return -EINVAL;
 	off = sizeof(*hdr);
 

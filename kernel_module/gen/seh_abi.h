@@ -333,7 +333,7 @@ struct vmpl_sgx_seh_quoting_target_rsp {
  * @version: VMPL_SGX_LB_VERSION.
  * @seq: Call sequence number; the response echoes it.
  * @rax: In (protocol << 32) | call; out the result code.
- * @rcx: In the request length; out the response length.
+ * @rcx: In the request length (a core protocol call's RCX argument); out the response length (a core protocol call's RCX result, such as QUERY_PROTOCOL's version range).
  * @rdx: Zero in this protocol version.
  * @r8: Zero in this protocol version.
  * @r9: Zero in this protocol version.
