@@ -196,7 +196,7 @@ def test_seh_killed_mid_call(start_seh: SehStarter, key: RsaPrivateKey, call: st
 
 def test_seh_killed_before_answering_create(start_seh: SehStarter, key: RsaPrivateKey) -> None:
     """die-after: the SEH reads CREATE and exits without answering."""
-    start_seh("die-after:1")  # QUERY (GET_INFO's probe) is its one answer
+    start_seh("die-after:2")  # QUERY_PROTOCOL and QUERY (GET_INFO's probe) are its answers
     handle = DeviceBackend(DEVICE)
     try:
         with raw.kept() as keep:
@@ -250,7 +250,7 @@ def test_seh_result_code(
 
 
 def test_seh_never_answers(start_seh: SehStarter, restore_params: None) -> None:
-    """hang leaves even the session's QUERY unanswered: the first call times out after
+    """hang leaves even the session's QUERY_PROTOCOL unanswered: the first call times out after
     seh_timeout_ms, the session is unusable and its calls fail with EIO (seh.c: "QUERY
     failed (-110); its calls fail with -EIO"), promptly from then on."""
     set_param("seh_timeout_ms", str(TIMEOUT_MS))
