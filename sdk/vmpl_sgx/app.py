@@ -20,9 +20,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Dict, Optional, Tuple
 
-from vmpl_sgx._abi import EnclaveStatus, Enclu, Exit
+from vmpl_sgx._abi import Attr, EnclaveStatus, Enclu, Exit
+from vmpl_sgx.elf import load_elf
 from vmpl_sgx.enclave import Enclave, RunResult
 from vmpl_sgx.errors import SdkError
+from vmpl_sgx.fault_text import FunctionSymbols, describe_fault
 from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import Layout, load, sign
 from vmpl_sgx.manifest import ManifestError, signed_layout
@@ -70,18 +72,28 @@ class EcallError(SdkError):
 
 
 class EnclaveFaultError(SdkError):
-    """Enclave code faulted: the RUN ended with an exception exit and the ecall is over."""
+    """Enclave code faulted: the RUN ended with an exception exit and the ecall is over.
 
-    def __init__(self, call_id: int, vector: int, error_code: int, address: int) -> None:
+    `rip` is the faulting instruction's linear address, 0 while the backend does not report
+    it (none does yet: ENCLAVE_RUN has no field for it so far); `where` names it as
+    function+offset when the image's symbols are known, else as an address."""
+
+    def __init__(
+        self, call_id: int, vector: int, error_code: int, address: int, *, rip: int = 0,
+        where: str = "",
+    ) -> None:
+        where = where or (f"0x{rip:x}" if rip else "")
         super().__init__(
-            f"ecall {call_id} faulted: vector {vector}, error code 0x{error_code:x}, "
-            f"address 0x{address:x}",
+            f"ecall {call_id} faulted: {describe_fault(vector, error_code, address, where)} "
+            f"(vector {vector}, error code 0x{error_code:x}, address 0x{address:x})",
             0,
         )
         self.call_id = call_id
         self.vector = vector
         self.error_code = error_code
         self.address = address
+        self.rip = rip
+        self.where = where
 
 
 class EnclaveAbortError(EnclaveFaultError):
@@ -128,6 +140,8 @@ class EnclaveApp:
         for offset in layout.tcs_offsets:
             self._free.put(offset)
         self._holding = threading.local()  # .count: TCSs this thread holds (>0 in a handler)
+        self.symbols: FunctionSymbols | None = None
+        """The image's function symbols, to name fault locations (set by `load`)."""
 
     @classmethod
     def load(
@@ -166,7 +180,10 @@ class EnclaveApp:
                 layout = layout_from_file(image, chosen, max_size=limit)
                 sigstruct = sign(layout, key, isvprodid=isvprodid, isvsvn=isvsvn)
             load(enclave, layout, sigstruct)
-            return cls(enclave, layout)
+            app = cls(enclave, layout)
+            if layout.attributes & Attr.DEBUG:  # only DEBUG enclaves report where they fault
+                app.symbols = FunctionSymbols(load_elf(image).functions)
+            return app
         except BaseException:
             enclave.close()
             raise
@@ -258,15 +275,19 @@ class EnclaveApp:
             return encode_answer(EnclaveStatus.OUTPUT_TOO_SMALL), None
         return encode_answer(EnclaveStatus.OK, payload), None
 
-    @staticmethod
-    def _raise_fault(call_id: int, result: RunResult, aborted: str | None = None) -> None:
+    def _raise_fault(self, call_id: int, result: RunResult, aborted: str | None = None) -> None:
         if result.exit_kind == Exit.EXCEPTION and result.exception is not None:
             fault = result.exception
             if aborted is not None:
                 raise EnclaveAbortError(
                     call_id, fault.vector, fault.error_code, fault.address, aborted
                 )
-            raise EnclaveFaultError(call_id, fault.vector, fault.error_code, fault.address)
+            where = ""
+            if fault.rip and self.symbols is not None:
+                where = self.symbols.name(fault.rip - self.enclave.base) or ""
+            raise EnclaveFaultError(
+                call_id, fault.vector, fault.error_code, fault.address, rip=fault.rip, where=where
+            )
 
     # ---- lifetime
 

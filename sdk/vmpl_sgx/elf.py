@@ -27,6 +27,7 @@ _EM_X86_64 = 62
 _ET_NAMES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
 _ET_DYN = 3
 _PT_LOAD, _PT_DYNAMIC, _PT_INTERP, _PT_TLS = 1, 2, 3, 7
+_STT_FUNC = 2
 _SHT_SYMTAB, _SHT_RELA, _SHT_DYNSYM, _SHT_REL, _SHT_RELR = 2, 4, 11, 9, 19
 _SHF_ALLOC = 2
 _SHN_UNDEF = 0
@@ -111,6 +112,8 @@ class ElfImage(NamedTuple):
     """Loadable segments in ascending address order."""
     symbols: Dict[str, int]
     """Defined symbols by name (empty for a stripped image)."""
+    functions: Tuple[Tuple[int, int, str], ...] = ()
+    """(address, size, name) of every function symbol, ascending by address."""
 
     @property
     def end(self) -> int:
@@ -134,9 +137,9 @@ def parse_elf(data: BytesLike, *, max_end: int | None = None) -> ElfImage:
     segments = _segments(raw, programs, max_end)
     _check_dynamic(raw, programs)
     _check_relocation_sections(raw, sections)
-    symbols = _symbols(raw, sections)
+    symbols, functions = _symbols(raw, sections)
     entry = _entry(e_entry, symbols, segments)
-    return ElfImage(entry, tuple(segments), symbols)
+    return ElfImage(entry, tuple(segments), symbols, tuple(sorted(functions)))
 
 
 def _header(raw: bytes) -> Tuple[int, ...]:
@@ -283,21 +286,28 @@ def _string(raw: bytes, table_offset: int, table_size: int, index: int) -> str:
     return raw[start : end if end >= 0 else table_offset + table_size].decode(errors="replace")
 
 
-def _symbols(raw: bytes, sections: List[Tuple[int, ...]]) -> Dict[str, int]:
-    """Defined symbols of .symtab, or of .dynsym when the image is stripped."""
+def _symbols(
+    raw: bytes, sections: List[Tuple[int, ...]]
+) -> Tuple[Dict[str, int], List[Tuple[int, int, str]]]:
+    """Defined symbols of .symtab, or of .dynsym when the image is stripped; and the
+    functions among them with their sizes."""
     tables = [s for s in sections if s[1] == _SHT_SYMTAB] or [
         s for s in sections if s[1] == _SHT_DYNSYM
     ]
     symbols: Dict[str, int] = {}
+    functions: List[Tuple[int, int, str]] = []
     for _, _, _, _, offset, size, link, _, _, _ in tables:
         if link >= len(sections) or offset + size > len(raw):
             raise ElfError("the symbol table or its string table runs past the end of the file")
         strtab = sections[link]
         for position in range(offset, offset + size - _SYM.size + 1, _SYM.size):
-            st_name, _, _, st_shndx, st_value, _ = _SYM.unpack_from(raw, position)
+            st_name, st_info, _, st_shndx, st_value, st_size = _SYM.unpack_from(raw, position)
             if st_name and st_shndx != _SHN_UNDEF:
-                symbols.setdefault(_string(raw, strtab[4], strtab[5], st_name), st_value)
-    return symbols
+                name = _string(raw, strtab[4], strtab[5], st_name)
+                symbols.setdefault(name, st_value)
+                if st_info & 0xF == _STT_FUNC:
+                    functions.append((st_value, st_size, name))
+    return symbols, functions
 
 
 def _entry(e_entry: int, symbols: Dict[str, int], segments: List[Segment]) -> int:

@@ -85,6 +85,9 @@ class ExceptionInfo:
     error_code: int
     address: int
     """Faulting enclave linear address."""
+    rip: int = 0
+    """Enclave linear address of the faulting instruction; 0 while the backend does not say
+    (no backend reports it yet)."""
 
 
 @dataclasses.dataclass(frozen=True)
