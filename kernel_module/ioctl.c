@@ -434,6 +434,31 @@ static int run_copy_output(const struct seh_call *c, u64 output, u32 len)
 	return off == len ? 0 : -EFAULT;
 }
 
+/*
+ * Step 9: whether @run asks for the entry parked in @c (interrupted, or its
+ * exit not copied out): the same function, call, lengths and input bytes.
+ */
+static bool run_resumes(const struct seh_call *c,
+			const struct vmpl_sgx_enclave_run *run, struct page **in)
+{
+	const struct vmpl_sgx_seh_enter_req *req = (const void *)c->req;
+	u32 off, chunk;
+	unsigned int i;
+
+	if (req->function != run->function || req->call_id != run->call_id ||
+	    req->input_len != run->input_len ||
+	    req->output_capacity != run->output_capacity)
+		return false;
+	/* The input pages come first in the call's page table. */
+	for (i = 0, off = 0; off < run->input_len; i++, off += chunk) {
+		chunk = min_t(u32, PAGE_SIZE, run->input_len - off);
+		if (i >= c->npages || c->pages[i].writable ||
+		    memcmp(page_address(c->pages[i].page), page_address(in[i]), chunk))
+			return false;
+	}
+	return true;
+}
+
 /* Step 11: the fields RUN writes back after an exit. */
 static void run_write_back(struct vmpl_sgx_enclave_run *run,
 			   const struct vmpl_sgx_seh_enter_rsp *rsp)
@@ -498,17 +523,23 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 		goto free;
 
 	index = (run.tcs - encl->base) >> PAGE_SHIFT;
-	ret = vmpl_sgx_encl_tcs_claim(encl, index, &c);			/* 9 */
+	ret = vmpl_sgx_encl_tcs_claim(encl, index, &c);		/* 9 */
 	if (ret)
 		goto free;
 	if (c) {
-		/* The restarted RUN of an interrupted one: collect, don't enter. */
+		/* An entry is parked here: only the same RUN resumes it. */
+		if (!run_resumes(c, &run, in)) {
+			vmpl_sgx_encl_tcs_unclaim(encl, index, c);
+			c = NULL;
+			ret = -EALREADY;
+			goto free;
+		}
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_COLLECTED, 1);
 	} else {
 		c = vmpl_sgx_seh_enter_prepare(encl->session, encl->handle,
-				      run.tcs - encl->base, run.function,
-				      run.call_id, in, run.input_len, out,
-				      run.output_capacity);
+					       run.tcs - encl->base, run.function,
+					       run.call_id, in, run.input_len, out,
+					       run.output_capacity);
 		if (IS_ERR(c)) {
 			ret = PTR_ERR(c);
 			c = NULL;
@@ -516,30 +547,37 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 			goto free;
 		}
 	}
-	ret = vmpl_sgx_seh_enter_finish(c, &rsp, &lost);			/* 10 */
+	ret = vmpl_sgx_seh_enter_finish(c, &rsp, &lost);		/* 10 */
 	if (ret == -ERESTARTSYS) {
-		/* The call keeps going; the next RUN on this TCS collects it. */
+		/* The entry stays parked at the SEH; the same RUN resumes it. */
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_INTERRUPTED, 1);
 		vmpl_sgx_encl_tcs_unclaim(encl, index, c);
 		c = NULL;
 		goto free;
 	}
-	vmpl_sgx_encl_tcs_unclaim(encl, index, NULL);
 	if (lost)
 		vmpl_sgx_encl_mark_broken(encl);
-	if (ret)
-		goto put;
-
-	if (rsp.output_len > run.output_capacity) {		/* 11 */
-		ret = -ENOSPC;	/* only a collected call can have more */
+	if (ret) {
+		vmpl_sgx_encl_tcs_unclaim(encl, index, NULL);
 		goto put;
 	}
-	ret = run_copy_output(c, run.output, rsp.output_len);
-	if (ret)
-		goto put;
-	run_write_back(&run, &rsp);
-	if (copy_to_user(arg, &run, sizeof(run)))
-		ret = -EFAULT;
+
+	if (rsp.output_len > run.output_capacity)		/* 11 */
+		ret = -ENOSPC;	/* only a collected call can have more */
+	else
+		ret = run_copy_output(c, run.output, rsp.output_len);
+	if (!ret) {
+		run_write_back(&run, &rsp);
+		if (copy_to_user(arg, &run, sizeof(run)))
+			ret = -EFAULT;
+	}
+	if (ret == -EFAULT) {
+		/* The exit is not lost: it stays parked for the same RUN. */
+		vmpl_sgx_encl_tcs_unclaim(encl, index, c);
+		c = NULL;
+		goto free;
+	}
+	vmpl_sgx_encl_tcs_unclaim(encl, index, NULL);
 put:
 	vmpl_sgx_seh_call_put(c);
 free:

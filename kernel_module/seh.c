@@ -509,8 +509,8 @@ full:
 }
 
 /*
- * Run (or keep waiting for) an ENTER call. -ERESTARTSYS: a signal arrived and
- * the call keeps going; call again to collect it. On success the output is in
+ * Run (or keep waiting for, or re-read) an ENTER call. -ERESTARTSYS: a signal
+ * arrived and the call keeps going; call again to collect it. On success the output is in
  * the call's writable pages, rsp->output_len bytes of it.
  */
 int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
@@ -519,11 +519,15 @@ int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp 
 	const struct vmpl_sgx_seh_enter_req *req = (const void *)c->req;
 	int ret;
 
-	ret = vmpl_sgx_seh_call_run(c, SEH_WAIT_INTERRUPTIBLE);
-	if (ret == -ERESTARTSYS)
-		return ret;
-	if (ret)
-		return seh_transport_errno(ret, lost);
+	/* A finished call re-parked after a failed copy-out is not entered again. */
+	if (!c->finished) {
+		ret = vmpl_sgx_seh_call_run(c, SEH_WAIT_INTERRUPTIBLE);
+		if (ret == -ERESTARTSYS)
+			return ret;
+		if (ret)
+			return seh_transport_errno(ret, lost);
+		c->finished = true;
+	}
 	ret = vmpl_sgx_seh_result_errno(c->result);
 	if (ret)
 		return ret;

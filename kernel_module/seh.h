@@ -105,6 +105,7 @@ struct seh_call {
 
 	/* Bookkeeping of the common loop. */
 	bool started;		/* a try is under way; its answer is still due */
+	bool finished;		/* ENTER: the final result is in (see seh_enter_finish) */
 	unsigned int tries;
 	unsigned int refused;
 	unsigned long deadline;	/* jiffies */

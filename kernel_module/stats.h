@@ -19,7 +19,7 @@ enum vmpl_sgx_stat {
 	VMPL_SGX_STAT_LOST,		/* calls failed because the SEH went away */
 	VMPL_SGX_STAT_MALFORMED,	/* responses that broke the protocol */
 	VMPL_SGX_STAT_INTERRUPTED,	/* RUNs that returned -ERESTARTSYS mid-call */
-	VMPL_SGX_STAT_COLLECTED,	/* RUNs that collected an interrupted call */
+	VMPL_SGX_STAT_COLLECTED,	/* RUNs that resumed a parked entry */
 	VMPL_SGX_STAT_ENCLAVES_CREATED,
 	VMPL_SGX_STAT_ENCLAVES_DESTROYED,
 	VMPL_SGX_STAT_BROKEN,		/* enclaves marked broken */

@@ -119,6 +119,11 @@ class CallInterruptedError(VmplSgxError):
     """EINTR: a signal interrupted the call."""
 
 
+class EntryParkedError(VmplSgxError):
+    """EALREADY from ENCLAVE_RUN: an interrupted entry is parked on the TCS; only the
+    same RUN resumes it (and receives its result)."""
+
+
 class SehFailureError(VmplSgxError):
     """EIO and other failures on the SEH's side: rejected SECS or TCS, SEH gone, broken enclave."""
 
@@ -155,6 +160,7 @@ _BY_ERRNO: Mapping[int, type[VmplSgxError]] = {
     _errno.EDQUOT: QuotaExceededError,
     _errno.EINTR: CallInterruptedError,
     ERESTARTSYS: CallInterruptedError,
+    _errno.EALREADY: EntryParkedError,
     _errno.EIO: SehFailureError,
     _errno.ENODEV: SehFailureError,
     _errno.EPROTO: SehFailureError,
@@ -271,8 +277,11 @@ CAUSES: Mapping[Tuple[str, int], Tuple[str, ...]] = {
     (RUN, _errno.ENOSPC): ("the enclave wrote more than output_capacity",),
     (RUN, _errno.ENOEXEC): ("the enclave holds no code the SEH can run",),
     (RUN, _errno.EINTR): (
-        "a signal interrupted the call; the enclave call keeps running and the next RUN on "
-        "this TCS collects its result",
+        "a signal interrupted the call; the entry stays parked and only the same RUN "
+        "(same call, lengths and input) resumes it and receives its result",
+    ),
+    (RUN, _errno.EALREADY): (
+        "an interrupted entry is parked on this TCS: only the same RUN resumes it",
     ),
     # opening the device
     (OPEN, _errno.ENOENT): ("the device does not exist: is the vmpl_sgx module loaded?",),

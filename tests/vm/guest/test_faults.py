@@ -19,7 +19,7 @@ from typing import Callable, Iterator, List
 import pytest
 
 from tests.conformance import raw
-from tests.conformance.memory import Mapping
+from tests.conformance.memory import READ, RW, Mapping
 from tests.vm.guest.conftest import (
     DEVICE,
     Seh,
@@ -34,6 +34,7 @@ from vmpl_sgx._abi import PAGE_SIZE, SEH_RESULT_ERRNO, Attr, EnclaveRun, Enclu, 
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.enclave import Enclave
+from vmpl_sgx.errors import EntryParkedError
 from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import Layout, Region, build_secs, load, reg_flags, sample_layout, sign
 from vmpl_sgx.rsa import RsaPrivateKey
@@ -375,31 +376,98 @@ def test_signals_during_add_pages(start_seh: SehStarter, key: RsaPrivateKey) -> 
     print(f"ADD_PAGES: {calls} calls, {partial} partial, {interrupted} EINTR")
 
 
-def test_signal_during_run_is_collected(
+def test_signal_during_run_parks_the_entry(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
     start_seh("delay:400")  # the RUN is still held when SIGALRM comes 0.2 s into it
     app = load_sha256(sha256_image, key)
+    backend = app.enclave.backend
+    assert isinstance(backend, DeviceBackend)
     try:
-        first, second = b"the interrupted input", b"ignored by the collecting RUN"
+        first, second = b"the interrupted input", b"another input"
         before = stats()
         call = RawRun(app, SHA256_DIGEST, first)
         with alarm(0.2) as fired:
-            number = call.errno(app.enclave.backend)  # type: ignore[arg-type]
+            number = call.errno(backend)
         assert fired and number == errno.EINTR, errno_name(number)
-        collect = RawRun(app, SHA256_DIGEST, second)
-        number = collect.errno(app.enclave.backend)  # type: ignore[arg-type]
+        # Another RUN on that TCS never receives the parked entry's result.
+        other = RawRun(app, SHA256_DIGEST, second)
+        number = other.errno(backend)
+        assert number == errno.EALREADY, errno_name(number)
+        assert other.output_bytes() == b""
+        # The same RUN resumes the entry and receives its result.
+        number = call.errno(backend)
         assert number == 0, errno_name(number)
-        assert collect.output_bytes() == hashlib.sha256(first).digest()
+        assert call.output_bytes() == hashlib.sha256(first).digest()
         after = stats()
         assert after["run.interrupted"] - before["run.interrupted"] == 1
         assert after["run.collected"] - before["run.collected"] == 1
-        # The SDK restarts an interrupted RUN by itself.
+        # The SDK resumes an interrupted RUN by itself (the same RUN again).
         with alarm(0.2, 0.3):
             assert app.ecall(SHA256_DIGEST, second) == hashlib.sha256(second).digest()
         assert app.ecall(SHA256_DIGEST, b"") == hashlib.sha256(b"").digest()
     finally:
         app.close()
+
+
+def test_sdk_never_returns_an_interrupted_ecalls_output(
+    start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
+) -> None:
+    """Ctrl-C in a long ecall, then a different ecall: the old output never comes back."""
+    start_seh("delay:400")
+    app = load_sha256(sha256_image, key)
+    previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(KeyboardInterrupt):
+            app.ecall(SHA256_DIGEST, b"interrupted")
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        try:
+            output = app.ecall(SHA256_DIGEST, b"the next call")
+        except EntryParkedError:
+            pass
+        else:
+            assert output == hashlib.sha256(b"the next call").digest(), "an old result"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        app.close()
+
+
+def test_failed_copy_out_parks_the_exit(
+    start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
+) -> None:
+    """The output turns read-only while the SEH holds the entry: EFAULT, and the exit is
+    parked, not dropped; the same RUN with the output writable again receives it."""
+    start_seh("delay:500")
+    app = load_sha256(sha256_image, key)
+    backend = app.enclave.backend
+    assert isinstance(backend, DeviceBackend)
+    output = Mapping(max(1, -(-app.output_capacity // PAGE_SIZE)))
+    try:
+        call = RawRun(app, SHA256_DIGEST, b"parked exit")
+        run = EnclaveRun.from_buffer(call.buffer)
+        run.output = output.address
+        before = stats()
+        worker = Worker(lambda: call.errno(backend))
+        worker.start()
+        wait_in_flight()
+        output.protect(READ)
+        worker.join(30)
+        assert not worker.is_alive() and worker.error is None, worker.error
+        assert worker.result == errno.EFAULT, worker.describe()
+        output.protect(RW)
+        other = RawRun(app, SHA256_DIGEST, b"another input")
+        assert other.errno(backend) == errno.EALREADY
+        number = call.errno(backend)
+        assert number == 0, errno_name(number)
+        done = EnclaveRun.from_buffer(call.buffer)
+        assert output.read(0, done.output_len) == hashlib.sha256(b"parked exit").digest()
+        assert stats()["run.collected"] - before["run.collected"] == 1
+    finally:
+        app.close()
+        output.close()
 
 
 def test_close_during_run(start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path) -> None:
