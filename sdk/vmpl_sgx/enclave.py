@@ -280,8 +280,9 @@ class Enclave:
     ) -> RunResult:
         """ENCLAVE_RUN on the TCS at linear address `tcs` (see tcs_address).
 
-        A signal that interrupts the call is handled (by Python) and the RUN is issued again,
-        which collects the result of the enclave call that went on meanwhile.
+        A signal that interrupts the call is handled (by Python) and the same RUN is issued
+        again, which resumes the parked entry and receives its result. A TCS whose entry an
+        earlier, different RUN left parked raises EntryParkedError.
         """
         data = input if type(input) is bytes else bytes(input)
         owned = self._owned_run
@@ -301,7 +302,7 @@ class Enclave:
                     self._ioctl(_IOC_RUN, buffer, RUN)
                     break
                 except CallInterruptedError:
-                    # The enclave call keeps running; the same RUN again collects its result.
+                    # The entry stays parked; only the same RUN resumes it.
                     continue
             (_, done_function, vector, error_code, address, done_call_id, kind, _, _, _, _,
              output_len, _, retval) = RUN_FIELDS.unpack_from(buffer)

@@ -6,10 +6,11 @@ import enum
 import errno
 import os
 import threading
-from typing import Set
+from typing import Dict, Set
 
 from vmpl_sgx.errors import NotOwnerError
 from vmpl_sgx.simulator.failure import Failure
+from vmpl_sgx.simulator.parked import ParkedEntry
 from vmpl_sgx.simulator.seh_link import SehSession
 
 NOT_OWNER = "the caller is not the process that opened the device (after fork() or fd passing)"
@@ -42,6 +43,7 @@ class EnclaveFile:
         self.quota_pages = 0
         self._run_lock = threading.Lock()
         self._running: Set[int] = set()
+        self._parked: Dict[int, ParkedEntry] = {}
 
     def check_owner(self) -> None:
         if os.getpid() != self.owner:
@@ -53,13 +55,17 @@ class EnclaveFile:
 
     # ---- RUN's per-TCS claim
 
-    def claim_tcs(self, index: int) -> None:
+    def claim_tcs(self, index: int) -> ParkedEntry | None:
+        """Mark the TCS running (EBUSY if a RUN is active on it); returns its parked entry."""
         with self._run_lock:
             if index in self._running:
                 raise Failure(errno.EBUSY, "another RUN is active on this TCS")
             self._running.add(index)
+            return self._parked.pop(index, None)
 
-    def unclaim_tcs(self, index: int) -> None:
+    def unclaim_tcs(self, index: int, parked: ParkedEntry | None = None) -> None:
+        """End the RUN on the TCS, keeping `parked` for the same RUN to receive."""
         with self._run_lock:
             self._running.discard(index)
-
+            if parked is not None:
+                self._parked[index] = parked

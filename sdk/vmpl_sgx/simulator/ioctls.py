@@ -38,10 +38,11 @@ from vmpl_sgx._abi import (
     Sigstruct,
     Transport,
 )
-from vmpl_sgx.errors import EnclaveStateError, QuotaExceededError
+from vmpl_sgx.errors import EnclaveStateError, EntryParkedError, QuotaExceededError
 from vmpl_sgx.simulator.enclave_file import EnclaveFile, State
 from vmpl_sgx.simulator.failure import Failure
 from vmpl_sgx.simulator.hooks import Hooks
+from vmpl_sgx.simulator.parked import ParkedEntry
 from vmpl_sgx.simulator.quota import Quota
 from vmpl_sgx.simulator.seh_link import Limits, SehSession, default_limits
 from vmpl_sgx.usermem import UserFault, UserMemory
@@ -409,11 +410,36 @@ def enclave_run(call: Call) -> None:
             errno.EFAULT, f"the output range 0x{run.output:x}+{run.output_capacity} is not writable"
         ) from None
     index = (run.tcs - file.base) // PAGE_SIZE
-    file.claim_tcs(index)  # 9
+    parked = file.claim_tcs(index)  # 9
+    if parked is not None and not parked.resumed_by(run, data):
+        file.unclaim_tcs(index, parked)
+        raise Failure(
+            errno.EALREADY,
+            "an entry is parked on this TCS and this RUN is not the same RUN that resumes it",
+            kind=EntryParkedError,
+        )
+    if parked is None:
+        parked = _enter(call, run, data, index)  # 10
+    try:  # 11
+        call.memory.write(run.output, parked.output)
+        _write_back(run, parked.rsp)
+        call.arg.write(bytes(run), what="the RUN results")
+    except (UserFault, Failure) as error:
+        # The exit is not lost: it stays parked for the same RUN.
+        file.unclaim_tcs(index, parked)
+        if isinstance(error, Failure):
+            raise
+        raise Failure(errno.EFAULT, "the output cannot be written") from None
+    file.unclaim_tcs(index)
+
+
+def _enter(call: Call, run: EnclaveRun, data: bytes, index: int) -> ParkedEntry:
+    """Step 10: ENTER at the SEH; the TCS stays claimed unless the call fails."""
+    file = call.file
     try:
         call.hooks.reached(call.name)
         assert file.session is not None
-        rsp, output = file.session.enter(  # 10
+        rsp, output = file.session.enter(
             file.handle,
             run.tcs - file.base,
             function=run.function,
@@ -424,15 +450,12 @@ def enclave_run(call: Call) -> None:
     except Failure as failure:
         if failure.lost:
             file.lost = True
-        raise
-    finally:
         file.unclaim_tcs(index)
-    try:  # 11
-        call.memory.write(run.output, output)
-    except UserFault:
-        raise Failure(errno.EFAULT, "the output cannot be written") from None
-    _write_back(run, rsp)
-    call.arg.write(bytes(run), what="the RUN results")
+        raise
+    except BaseException:
+        file.unclaim_tcs(index)
+        raise
+    return ParkedEntry(run.function, run.call_id, data, run.output_capacity, rsp, output)
 
 
 def _write_back(run: EnclaveRun, rsp: SehEnterRsp) -> None:
