@@ -445,7 +445,7 @@ static bool run_resumes(const struct seh_call *c,
 	u32 off, chunk;
 	unsigned int i;
 
-	if (req->function != run->function || req->call_id != run->call_id ||
+	if (c->entry_function != run->function || req->call_id != run->call_id ||
 	    req->input_len != run->input_len ||
 	    req->output_capacity != run->output_capacity)
 		return false;
@@ -477,6 +477,32 @@ static void run_write_back(struct vmpl_sgx_enclave_run *run,
 	run->retval = rsp->exit_kind == VMPL_SGX_EXIT_NORMAL ? rsp->retval : 0;
 }
 
+/*
+ * VMPL_SGX_RUN_CANCEL: give up the entry parked on the TCS (a slice still at
+ * the gate is abandoned there) and have the SEH drop it and any ocall it
+ * waits for. Nothing is written back.
+ */
+static long run_cancel(struct vmpl_sgx_encl *encl, const struct vmpl_sgx_enclave_run *run)
+{
+	unsigned long index = (run->tcs - encl->base) >> PAGE_SHIFT;
+	struct seh_call *parked;
+	bool lost = false;
+	int ret;
+
+	ret = vmpl_sgx_encl_tcs_claim(encl, index, &parked);		/* 9 */
+	if (ret)
+		return ret;
+	vmpl_sgx_seh_call_abandon(parked);
+	ret = vmpl_sgx_seh_enter_abandon(encl->session, encl->handle,
+					 run->tcs - encl->base, &lost);
+	vmpl_sgx_encl_tcs_unclaim(encl, index, NULL);
+	if (lost)
+		vmpl_sgx_encl_mark_broken(encl);
+	if (!ret)
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_CANCELLED, 1);
+	return ret;
+}
+
 long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 {
 	struct vmpl_sgx_encl *encl = file->private_data;
@@ -498,9 +524,11 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 		return -EINVAL;
 	if (copy_from_user(&run, arg, sizeof(run)))		/* 3 */
 		return -EFAULT;
-	if (!vmpl_sgx_enclave_run_reserved_clear(&run))		/* 4 */
+	if (!vmpl_sgx_enclave_run_reserved_clear(&run) ||		/* 4 */
+	    run.flags & ~VMPL_SGX_RUN_CANCEL)
 		return -EINVAL;
-	if (run.function != VMPL_SGX_ENCLU_EENTER &&		/* 5 */
+	if (!(run.flags & VMPL_SGX_RUN_CANCEL) &&			/* 5 */
+	    run.function != VMPL_SGX_ENCLU_EENTER &&
 	    run.function != VMPL_SGX_ENCLU_ERESUME)
 		return -EINVAL;
 	if (run.tcs < encl->base || run.tcs - encl->base >= encl->size || /* 6 */
@@ -509,6 +537,8 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	ret = vmpl_sgx_seh_limits_get(encl->session, &lim);
 	if (ret)
 		return ret;
+	if (run.flags & VMPL_SGX_RUN_CANCEL)
+		return run_cancel(encl, &run);
 	if (run.input_len > lim.max_run_buffer ||		/* 7 */
 	    run.output_capacity > lim.max_run_buffer)
 		return -E2BIG;

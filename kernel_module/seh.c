@@ -468,6 +468,21 @@ int vmpl_sgx_seh_init(u64 session, u64 handle, struct page *sigstruct,
 	return ret;
 }
 
+/*
+ * ENTER continuation: the SEH parked the entry at the end of its slice
+ * (INCOMPLETE, no response); the same request with CONTINUE runs it on.
+ */
+static bool seh_enter_cont(struct seh_call *c)
+{
+	struct vmpl_sgx_seh_enter_req *req = (void *)c->req;
+
+	if (c->rsp_len)
+		return false;
+	req->function = VMPL_SGX_SEH_ENTER_OP_CONTINUE;
+	c->progress++;
+	return true;
+}
+
 struct seh_call *vmpl_sgx_seh_enter_prepare(u64 session, u64 handle, u64 tcs_offset,
 				   u32 function, u32 call_id,
 				   struct page **in, u32 input_len,
@@ -485,6 +500,8 @@ struct seh_call *vmpl_sgx_seh_enter_prepare(u64 session, u64 handle, u64 tcs_off
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->session = session;
+	c->cont = seh_enter_cont;
+	c->entry_function = function;
 	req = (struct vmpl_sgx_seh_enter_req *)c->req;
 	req->handle = handle;
 	req->tcs_offset = tcs_offset;
@@ -509,9 +526,11 @@ full:
 }
 
 /*
- * Run (or keep waiting for, or re-read) an ENTER call. -ERESTARTSYS: a signal
- * arrived and the call keeps going; call again to collect it. On success the output is in
- * the call's writable pages, rsp->output_len bytes of it.
+ * Run (or keep waiting for, continue, or re-read) an ENTER call, slice after
+ * slice. -ERESTARTSYS: a signal arrived; the entry stays parked (at the SEH
+ * between slices, or with its slice at the gate): call again to resume it.
+ * On success the output is in the call's writable pages, rsp->output_len
+ * bytes of it.
  */
 int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
 		     bool *lost)
@@ -545,6 +564,26 @@ int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp 
 	if (rsp->output_len > req->output_capacity)
 		return seh_malformed(c, lost, "more output than capacity");
 	return 0;
+}
+
+/* ENTER ABANDON: the SEH gives up the TCS's parked entry and its ocall. */
+int vmpl_sgx_seh_enter_abandon(u64 session, u64 handle, u64 tcs_offset, bool *lost)
+{
+	struct vmpl_sgx_seh_enter_req *req;
+	struct seh_call *c;
+	int ret;
+
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_ENTER, NULL, sizeof(*req));
+	if (!c)
+		return -ENOMEM;
+	c->session = session;
+	req = (struct vmpl_sgx_seh_enter_req *)c->req;
+	req->handle = handle;
+	req->tcs_offset = tcs_offset;
+	req->function = VMPL_SGX_SEH_ENTER_OP_ABANDON;
+	ret = seh_exec(c, SEH_WAIT_KILLABLE, 0, lost);
+	vmpl_sgx_seh_call_put(c);
+	return ret;
 }
 
 /*

@@ -106,6 +106,7 @@ struct seh_call {
 	/* Bookkeeping of the common loop. */
 	bool started;		/* a try is under way; its answer is still due */
 	bool finished;		/* ENTER: the final result is in (see seh_enter_finish) */
+	u32 entry_function;	/* ENTER: the RUN's EENTER or ERESUME (req changes to CONTINUE) */
 	unsigned int tries;
 	unsigned int refused;
 	unsigned long deadline;	/* jiffies */
@@ -244,6 +245,7 @@ struct seh_call *vmpl_sgx_seh_enter_prepare(u64 session, u64 handle, u64 tcs_off
 				   struct page **out, u32 output_capacity);
 int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
 		     bool *lost);
+int vmpl_sgx_seh_enter_abandon(u64 session, u64 handle, u64 tcs_offset, bool *lost);
 int vmpl_sgx_seh_destroy(u64 session, u64 handle);
 
 #endif /* VMPL_SGX_SEH_H */

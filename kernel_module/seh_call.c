@@ -334,6 +334,9 @@ int vmpl_sgx_seh_call_run(struct seh_call *c, enum seh_wait mode)
 			continue;
 		}
 		cond_resched();
+		/* Between two slices of an ENTER its entry is parked at the SEH. */
+		if (mode == SEH_WAIT_INTERRUPTIBLE && signal_pending(current))
+			return -ERESTARTSYS;
 		if (fatal_signal_pending(current) && !c->started)
 			return seh_call_fail(g, c, -EINTR);
 	}

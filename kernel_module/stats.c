@@ -45,6 +45,7 @@ static const char *const stat_misc_names[VMPL_SGX_NR_STATS] = {
 	[VMPL_SGX_STAT_MALFORMED] = "seh.malformed",
 	[VMPL_SGX_STAT_INTERRUPTED] = "run.interrupted",
 	[VMPL_SGX_STAT_COLLECTED] = "run.collected",
+	[VMPL_SGX_STAT_CANCELLED] = "run.cancelled",
 	[VMPL_SGX_STAT_ENCLAVES_CREATED] = "enclaves.created",
 	[VMPL_SGX_STAT_ENCLAVES_DESTROYED] = "enclaves.destroyed",
 	[VMPL_SGX_STAT_BROKEN] = "enclaves.broken",

@@ -20,6 +20,7 @@ enum vmpl_sgx_stat {
 	VMPL_SGX_STAT_MALFORMED,	/* responses that broke the protocol */
 	VMPL_SGX_STAT_INTERRUPTED,	/* RUNs that returned -ERESTARTSYS mid-call */
 	VMPL_SGX_STAT_COLLECTED,	/* RUNs that resumed a parked entry */
+	VMPL_SGX_STAT_CANCELLED,	/* RUNs with VMPL_SGX_RUN_CANCEL that succeeded */
 	VMPL_SGX_STAT_ENCLAVES_CREATED,
 	VMPL_SGX_STAT_ENCLAVES_DESTROYED,
 	VMPL_SGX_STAT_BROKEN,		/* enclaves marked broken */

@@ -70,8 +70,7 @@ static inline bool vmpl_sgx_info_reserved_clear(const struct vmpl_sgx_info *s)
 /* True when every reserved field of struct vmpl_sgx_enclave_run is zero. */
 static inline bool vmpl_sgx_enclave_run_reserved_clear(const struct vmpl_sgx_enclave_run *s)
 {
-	return !s->flags &&
-	       !memchr_inv(s->reserved, 0, sizeof(s->reserved));
+	return !memchr_inv(s->reserved, 0, sizeof(s->reserved));
 }
 
 /* True when every reserved field of struct vmpl_sgx_secs is zero. */

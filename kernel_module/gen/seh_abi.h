@@ -67,6 +67,14 @@
 #define VMPL_SGX_SEH_CALL_QUOTING_TARGET 7
 
 /*
+ * VMPL_SGX_SEH_ENTER_OP_* - Values of ENTER's function that only the module sends, besides VMPL_SGX_ENCLU_EENTER and _ERESUME.
+ * @VMPL_SGX_SEH_ENTER_OP_CONTINUE: The ENTER continuation: run the entry parked on the TCS for one more slice. The request names the same run buffers as the ENTER that started the entry; the input is not read again.
+ * @VMPL_SGX_SEH_ENTER_OP_ABANDON: Give up the entry parked on the TCS and any ocall it waits for (the TCS takes a new EENTER); SUCCESS with no response, also when there was nothing to give up. No run buffers.
+ */
+#define VMPL_SGX_SEH_ENTER_OP_CONTINUE 256
+#define VMPL_SGX_SEH_ENTER_OP_ABANDON 257
+
+/*
  * VMPL_SGX_SEH_DESC_FLAG_* - Flags of an ADD_PAGES page descriptor.
  * @VMPL_SGX_SEH_DESC_FLAG_MEASURE: EEXTEND the page after EADD.
  */
@@ -210,7 +218,7 @@ struct vmpl_sgx_seh_init_rsp {
  * struct vmpl_sgx_seh_enter_req - ENTER request.
  * @handle: Enclave handle.
  * @tcs_offset: Enclave offset of the TCS page.
- * @function: VMPL_SGX_ENCLU_EENTER or _ERESUME.
+ * @function: VMPL_SGX_ENCLU_EENTER or _ERESUME, or a VMPL_SGX_SEH_ENTER_OP_* value.
  * @call_id: Ecall number (EENTER).
  * @input_len: Input bytes spread over input_gpa pages.
  * @output_capacity: Output bytes available in output_gpa pages.

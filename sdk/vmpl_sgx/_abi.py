@@ -66,6 +66,18 @@ class PageFlag(enum.IntFlag):
     """Extend the measurement with the page contents (EEXTEND)."""
 
 
+class RunFlag(enum.IntFlag):
+    """Flags of ENCLAVE_RUN (RUN.flags). A module that predates a flag answers EINVAL to it, as to any
+unknown bit.
+"""
+
+    CANCEL = 0x1
+    """Give up the entry parked on the TCS (interrupted, or its exit not copied out) and the ocall
+    it may wait for: the SEH abandons it and the TCS takes a new EENTER. function, call_id and
+    the buffers are not used; nothing is written back.
+    """
+
+
 class Enclu(enum.IntEnum):
     """ENCLU leaf numbers used in RUN.function."""
 
@@ -218,7 +230,7 @@ call_id (on an ocall exit), exit_kind, output_len and retval.
     ]
     C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_run"
     """The C declaration of this struct."""
-    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("flags", "reserved",)
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
 
@@ -537,6 +549,21 @@ class SehCall(enum.IntEnum):
     """Report the TARGETINFO of the quoting identity."""
 
 
+class SehEnterOp(enum.IntEnum):
+    """Values of ENTER's function that only the module sends, besides VMPL_SGX_ENCLU_EENTER and
+_ERESUME.
+"""
+
+    CONTINUE = 256
+    """The ENTER continuation: run the entry parked on the TCS for one more slice. The request
+    names the same run buffers as the ENTER that started the entry; the input is not read again.
+    """
+    ABANDON = 257
+    """Give up the entry parked on the TCS and any ocall it waits for (the TCS takes a new EENTER);
+    SUCCESS with no response, also when there was nothing to give up. No run buffers.
+    """
+
+
 class SehDescFlag(enum.IntFlag):
     """Flags of an ADD_PAGES page descriptor."""
 
@@ -555,8 +582,12 @@ start at 0x80001000. errno is what the module returns to user space for each (ne
     """Progress was kept; the caller issues the call's continuation. The continuation is self-
     contained and CPU-independent (the calling thread may move between slices; nothing waits in
     one CPU's Calling Area). ADD_PAGES: the response's done counts the pages of this request
-    that went in, the continuation carries the rest. A call with no continuation, or no
-    progress, is repeated a bounded number of times.
+    that went in, the continuation carries the rest. ENTER: the SEH bounds each enclave slice;
+    an entry that has not exited by the end of its slice is parked on its TCS, AEX-like, and
+    INCOMPLETE comes without a response; the continuation is the same request with function
+    VMPL_SGX_SEH_ENTER_OP_CONTINUE. The module issues it with interrupts on between slices, and
+    may instead give the entry up with VMPL_SGX_SEH_ENTER_OP_ABANDON. A call with no
+    continuation, or no progress, is repeated a bounded number of times.
     """
     UNSUPPORTED_PROTOCOL = 0x80000001
     """No SEH behind the SVSM."""

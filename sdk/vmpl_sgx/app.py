@@ -16,6 +16,7 @@ import errno
 import logging
 import queue
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Callable, Dict, Optional, Tuple
@@ -23,7 +24,7 @@ from typing import Callable, Dict, Optional, Tuple
 from vmpl_sgx._abi import Attr, EnclaveStatus, Enclu, Exit
 from vmpl_sgx.elf import load_elf
 from vmpl_sgx.enclave import Enclave, RunResult
-from vmpl_sgx.errors import SdkError
+from vmpl_sgx.errors import RunTimeoutError, SdkError
 from vmpl_sgx.fault_text import FunctionSymbols, describe_fault
 from vmpl_sgx.image import ImageParams, layout_from_file
 from vmpl_sgx.layout import Layout, load, sign
@@ -142,6 +143,7 @@ class EnclaveApp:
         self._holding = threading.local()  # .count: TCSs this thread holds (>0 in a handler)
         self.symbols: FunctionSymbols | None = None
         """The image's function symbols, to name fault locations (set by `load`)."""
+        self._interrupted_ecalls: Dict[int, int] = {}  # TCS offset -> its interrupted ecall
 
     @classmethod
     def load(
@@ -199,23 +201,38 @@ class EnclaveApp:
             raise HandlerTypeError(f"the handler of ocall {ocall_id} is not callable")
         self._ocalls[ocall_id] = handler
 
-    def ecall(self, call_id: int, data: bytes = b"", *, thread: int | None = None) -> bytes:
+    def ecall(
+        self,
+        call_id: int,
+        data: bytes = b"",
+        *,
+        thread: int | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
         """Run ecall `call_id` with `data`; its output, or EcallError, EnclaveFaultError,
-        OcallHandlerError. `thread` picks a TCS by index; by default any free one."""
-        status, output = self.call(call_id, data, thread=thread)
+        OcallHandlerError. `thread` picks a TCS by index; by default any free one.
+
+        An ecall never returns another ecall's output. One interrupted (KeyboardInterrupt,
+        or RunTimeoutError after `timeout` seconds, main thread only) stays parked on its
+        TCS: `resume(thread)` finishes it, `cancel(thread)` gives it up; until then another
+        ecall on that TCS raises EntryParkedError."""
+        status, output = self.call(call_id, data, thread=thread, timeout=timeout)
         if status != EnclaveStatus.OK:
             raise EcallError(call_id, status, output)
         return output
 
     def call(
-        self, call_id: int, data: bytes = b"", *, thread: int | None = None
+        self,
+        call_id: int,
+        data: bytes = b"",
+        *,
+        thread: int | None = None,
+        timeout: float | None = None,
     ) -> Tuple[int, bytes]:
         """Like ecall, but a status other than OK is returned, not raised: (status, output)."""
         _check_call_id("ecall", call_id)
         if thread is not None:
-            if not 0 <= thread < len(self.tcs_offsets):
-                raise CallIdError(f"thread {thread} is not in 0..{len(self.tcs_offsets) - 1}")
-            return self._call_on(self.tcs_offsets[thread], call_id, data)
+            return self._call_on(self._thread_offset(thread), call_id, data, timeout)
         held = getattr(self._holding, "count", 0)
         try:
             offset = self._free.get_nowait() if held else self._free.get()
@@ -225,25 +242,80 @@ class EnclaveApp:
             ) from None
         self._holding.count = held + 1
         try:
-            return self._call_on(offset, call_id, data)
+            return self._call_on(offset, call_id, data, timeout)
         finally:
             self._holding.count = held
             self._free.put(offset)
 
-    def _call_on(self, tcs_offset: int, call_id: int, data: bytes) -> Tuple[int, bytes]:
+    def resume(self, thread: int = 0, *, timeout: float | None = None) -> bytes:
+        """Finish the ecall interrupted on TCS `thread`: its own output (as ecall), never
+        another's; EntryCancelledError after cancel(thread)."""
+        offset = self._thread_offset(thread)
+        tcs = self.enclave.tcs_address(offset)
+        call_id = self._interrupted_ecalls.get(offset, 0)
+        status, output = self._call_on(
+            offset, call_id, b"", timeout, lambda left: self.enclave.resume(tcs, timeout=left)
+        )
+        if status != EnclaveStatus.OK:
+            raise EcallError(call_id, status, output)
+        return output
+
+    def cancel(self, thread: int | None = None) -> None:
+        """Give up the ecall interrupted on TCS `thread` (every interrupted one by default):
+        the TCS takes new ecalls; resuming it raises EntryCancelledError."""
+        if thread is None:
+            offsets = tuple(self._interrupted_ecalls)
+        else:
+            offsets = (self._thread_offset(thread),)
+        for offset in offsets:
+            self.enclave.cancel(self.enclave.tcs_address(offset))
+            self._interrupted_ecalls.pop(offset, None)
+
+    def _thread_offset(self, thread: int) -> int:
+        if not 0 <= thread < len(self.tcs_offsets):
+            raise CallIdError(f"thread {thread} is not in 0..{len(self.tcs_offsets) - 1}")
+        return self.tcs_offsets[thread]
+
+    def _call_on(
+        self,
+        tcs_offset: int,
+        call_id: int,
+        data: bytes,
+        timeout: float | None = None,
+        first: Callable[[float | None], RunResult] | None = None,
+    ) -> Tuple[int, bytes]:
         tcs = self.enclave.tcs_address(tcs_offset)
+        end = None if timeout is None else time.monotonic() + timeout
+
+        def left() -> float | None:
+            return None if end is None else max(end - time.monotonic(), 0.001)
+
         failure: Tuple[int, BaseException] | None = None
         aborted: str | None = None
-        result = self.enclave.run(tcs, call_id, data, self.output_capacity)
-        while result.exit_kind == Exit.OCALL:
-            ocall_id = result.ocall_id if result.ocall_id is not None else -1
-            if ocall_id == OCALL_ABORT:
-                # The runtime answers nothing to this: #UD follows and ends the entry.
-                aborted = split_request(result.output)[1]
-            answer, error = self._answer(ocall_id, result.output)
-            if error is not None and failure is None:
-                failure = (ocall_id, error)
-            result = self.enclave.run(tcs, 0, answer, self.output_capacity, function=Enclu.ERESUME)
+        try:
+            if first is not None:
+                result = first(left())
+            else:
+                result = self.enclave.run(
+                    tcs, call_id, data, self.output_capacity, timeout=left()
+                )
+            while result.exit_kind == Exit.OCALL:
+                ocall_id = result.ocall_id if result.ocall_id is not None else -1
+                if ocall_id == OCALL_ABORT:
+                    # The runtime answers nothing to this: #UD follows and ends the entry.
+                    aborted = split_request(result.output)[1]
+                answer, error = self._answer(ocall_id, result.output)
+                if error is not None and failure is None:
+                    failure = (ocall_id, error)
+                result = self.enclave.run(
+                    tcs, 0, answer, self.output_capacity, function=Enclu.ERESUME,
+                    timeout=left(),
+                )
+        except (KeyboardInterrupt, RunTimeoutError):
+            # Parked in a RUN, or waiting for an ocall answer: resume() or cancel().
+            self._interrupted_ecalls[tcs_offset] = call_id
+            raise
+        self._interrupted_ecalls.pop(tcs_offset, None)
         self._raise_fault(call_id, result, aborted)
         if failure is not None:
             raise OcallHandlerError(call_id, failure[0]) from failure[1]

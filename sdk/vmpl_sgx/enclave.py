@@ -24,10 +24,12 @@ from vmpl_sgx._abi import (
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
+    EnclaveRun,
     Enclu,
     Exit,
     Info,
     PageFlag,
+    RunFlag,
     Secinfo,
     Secs,
 )
@@ -42,14 +44,18 @@ from vmpl_sgx.errors import (
     BadValueError,
     CallInterruptedError,
     EnclaveStateError,
+    EntryParkedError,
     InvalidArgumentError,
     NotOwnerError,
     PageExistsError,
+    RunTimeoutError,
+    SdkError,
     VmplSgxError,
     error_for,
 )
 from vmpl_sgx.identity import EnclaveIdentity, identity_after_init
 from vmpl_sgx.info import BackendInfo
+from vmpl_sgx.interrupted import InterruptedRuns, ParkedRun, deadline
 from vmpl_sgx.run_buffers import RUN_FIELDS, RunSlots
 from vmpl_sgx.seh.executor import ExitInfo
 from vmpl_sgx.selection import open_backend
@@ -70,6 +76,7 @@ _MAX_EMPTY_CALLS = 3
 _IOC_RUN = _abi.IOC_ENCLAVE_RUN
 _EXITS = {int(kind): kind for kind in Exit}
 _new_object = object.__new__
+_EXIT_KIND = int(vars(EnclaveRun)["exit_kind"].offset)
 
 
 class EnclaveState(enum.Enum):
@@ -120,6 +127,7 @@ class Enclave:
         self._run_slots = RunSlots()
         # The simulator takes a plain RUN without the argument struct (None: the ioctl).
         self._owned_run: OwnedRun | None = getattr(backend, "run_owned", None)
+        self._interrupted = InterruptedRuns()
         self._secs = b""
         self._identity: EnclaveIdentity | None = None
 
@@ -277,33 +285,45 @@ class Enclave:
         input: BytesLike = b"",
         output_capacity: int = 0,
         function: int = Enclu.EENTER,
+        *,
+        timeout: float | None = None,
     ) -> RunResult:
         """ENCLAVE_RUN on the TCS at linear address `tcs` (see tcs_address).
 
         A signal that interrupts the call is handled (by Python) and the same RUN is issued
-        again, which resumes the parked entry and receives its result. A TCS whose entry an
-        earlier, different RUN left parked raises EntryParkedError.
+        again, which resumes the parked entry and receives its result. When the handler
+        raises (KeyboardInterrupt), or the RUN outlives `timeout` seconds (RunTimeoutError;
+        main thread only), the entry stays parked: `resume(tcs)` receives its result and
+        `cancel(tcs)` gives it up. Any other RUN on that TCS raises EntryParkedError; a RUN
+        never returns the result of another.
         """
         data = input if type(input) is bytes else bytes(input)
         owned = self._owned_run
         if owned is not None:
+            if timeout is not None:
+                raise SdkError("the simulator cannot interrupt a RUN: timeout= needs the device")
             try:
                 exit_info = owned(tcs, function, call_id, data, output_capacity)
             except VmplSgxError as error:
                 raise self._sharpened(error, RUN) from None
             if exit_info is not None:
                 return _result_of(exit_info, function)
+        elif timeout is not None and self._backend.name == "simulator":
+            raise SdkError("the simulator cannot interrupt a RUN: timeout= needs the device")
         slot = self._run_slots.take(tcs)
         try:
             slot.fill(tcs, function, call_id, data, output_capacity)
             buffer = slot.arg
-            while True:
-                try:
-                    self._ioctl(_IOC_RUN, buffer, RUN)
-                    break
-                except CallInterruptedError:
-                    # The entry stays parked; only the same RUN resumes it.
-                    continue
+            try:
+                with deadline(timeout, tcs, lambda: _returned(buffer)):
+                    self._run_until_done(buffer)
+            except (KeyboardInterrupt, RunTimeoutError):
+                if not _returned(buffer):  # else it is over, only its result is dropped
+                    self._interrupted.parked(
+                        tcs, ParkedRun(function, call_id, data, output_capacity)
+                    )
+                raise
+            self._interrupted.finished(tcs)
             (_, done_function, vector, error_code, address, done_call_id, kind, _, _, _, _,
              output_len, _, retval) = RUN_FIELDS.unpack_from(buffer)
             output = slot.output(output_len)
@@ -326,6 +346,40 @@ class Enclave:
             function=done_function,
         )
         return result
+
+    def _run_until_done(self, buffer: bytearray) -> None:
+        while True:
+            try:
+                self._ioctl(_IOC_RUN, buffer, RUN)
+                return
+            except CallInterruptedError:
+                # The entry stays parked; only the same RUN resumes it.
+                continue
+            except EntryParkedError as error:
+                raise _retyped(
+                    error, EntryParkedError, "an interrupted RUN's entry is parked on this "
+                    "TCS: resume() receives its result, cancel() gives it up",
+                ) from None
+
+    def resume(self, tcs: int, *, timeout: float | None = None) -> RunResult:
+        """Issue the interrupted RUN on `tcs` again and return its result (never another's);
+        EntryCancelledError if `cancel(tcs)` gave it up."""
+        parked = self._interrupted.to_resume(tcs)
+        return self.run(
+            tcs, parked.call_id, parked.data, parked.output_capacity, parked.function,
+            timeout=timeout,
+        )
+
+    def cancel(self, tcs: int) -> None:
+        """Give up the entry parked on `tcs` and any ocall it waits for (VMPL_SGX_RUN_CANCEL);
+        the TCS takes a new ecall. Resuming the cancelled call raises EntryCancelledError."""
+        arg = bytearray(EnclaveRun(tcs=tcs, flags=int(RunFlag.CANCEL)))
+        self._ioctl(_IOC_RUN, arg, RUN)
+        self._interrupted.cancelled(tcs)
+
+    def interrupted(self) -> list[int]:
+        """The TCS addresses whose RUN was interrupted and is neither resumed nor cancelled."""
+        return self._interrupted.tcs_list()
 
     def tcs_address(self, offset: int) -> int:
         """The linear address RUN wants for the TCS page at enclave `offset`."""
@@ -371,6 +425,11 @@ class Enclave:
             if wrong:
                 return _retyped(error, EnclaveStateError, wrong)
         return error
+
+
+def _returned(buffer: bytearray) -> bool:
+    """Whether the RUN in `buffer` came back: exit_kind, zero before, is written on success."""
+    return bool(int.from_bytes(buffer[_EXIT_KIND : _EXIT_KIND + 4], "little"))
 
 
 def _result_of(exit_info: ExitInfo, function: int) -> RunResult:

@@ -124,6 +124,14 @@ class EntryParkedError(VmplSgxError):
     same RUN resumes it (and receives its result)."""
 
 
+class EntryCancelledError(VmplSgxError):
+    """ECANCELED: the interrupted call was given up with cancel(); it has no result."""
+
+
+class RunTimeoutError(CallInterruptedError):
+    """A RUN outlived its timeout=; its entry is parked (resume() or cancel())."""
+
+
 class SehFailureError(VmplSgxError):
     """EIO and other failures on the SEH's side: rejected SECS or TCS, SEH gone, broken enclave."""
 
@@ -161,6 +169,7 @@ _BY_ERRNO: Mapping[int, type[VmplSgxError]] = {
     _errno.EINTR: CallInterruptedError,
     ERESTARTSYS: CallInterruptedError,
     _errno.EALREADY: EntryParkedError,
+    _errno.ECANCELED: EntryCancelledError,
     _errno.EIO: SehFailureError,
     _errno.ENODEV: SehFailureError,
     _errno.EPROTO: SehFailureError,
@@ -281,8 +290,10 @@ CAUSES: Mapping[Tuple[str, int], Tuple[str, ...]] = {
         "(same call, lengths and input) resumes it and receives its result",
     ),
     (RUN, _errno.EALREADY): (
-        "an interrupted entry is parked on this TCS: only the same RUN resumes it",
+        "an interrupted entry is parked on this TCS: only the same RUN resumes it "
+        "(resume()), or cancel() gives it up",
     ),
+    (RUN, _errno.ECANCELED): ("the interrupted call was cancelled: it has no result",),
     # opening the device
     (OPEN, _errno.ENOENT): ("the device does not exist: is the vmpl_sgx module loaded?",),
     (OPEN, _errno.ENODEV): ("the device has no driver behind it",),

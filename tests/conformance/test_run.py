@@ -37,8 +37,8 @@ def test_unreadable_argument_is_efault(initialized: Backend, keep: raw.Keep, whe
     assert raw.errno_of(lambda: initialized.ioctl(_abi.IOC_ENCLAVE_RUN, address)) == errno.EFAULT
 
 
-@pytest.mark.parametrize("flags", [1, 0x80000000])
-def test_flags_are_einval(initialized: Backend, layout: Layout, flags: int) -> None:
+@pytest.mark.parametrize("flags", [2, 3, 0x80000000])
+def test_unknown_flags_are_einval(initialized: Backend, layout: Layout, flags: int) -> None:
     assert raw.run_errno(initialized, **good(layout, flags=flags)) == errno.EINVAL
 
 

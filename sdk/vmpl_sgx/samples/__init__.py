@@ -76,6 +76,7 @@ FAULTS_SYSTEM_CALL = 9
 FAULTS_INT80 = 10
 FAULTS_SYSENTER = 11
 FAULTS_MANY_CALLS = 12
+FAULTS_SPIN = 13
 
 
 def sources(name: str) -> List[Path]:

@@ -19,6 +19,10 @@ from vmpl_sgx.seh.model import DEFAULT_MAX_ENCLAVE_SIZE, SehModel
 from vmpl_sgx.seh.root_secret import default_path
 from vmpl_sgx.seh.trust import SehTrust
 
+DEFAULT_SLICE_MS = 100
+"""Long enough that short ecalls take one SEH call, short enough that other calls wait
+little behind a long one."""
+
 
 def _byte_count(text: str) -> int:
     """A size in bytes, decimal or with a 0x/0o/0b prefix."""
@@ -69,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         help="run no enclave code: ENTER answers NO_IMAGE (for protocol-only tests)",
     )
     parser.add_argument(
+        "--slice-ms",
+        type=int,
+        default=DEFAULT_SLICE_MS,
+        metavar="MS",
+        help="longest enclave slice: an entry still running after it is parked and the "
+        "module continues it, so a looping ecall never holds the SEH (%(default)s; 0: none)",
+    )
+    parser.add_argument(
         "--root-secret",
         type=Path,
         default=None,
@@ -96,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             memory_limit=args.memory_limit,
             executor=executor,
             trust=SehTrust(args.root_secret or default_path()),
+            slice_s=args.slice_ms / 1000 if args.slice_ms > 0 else None,
         )
     except ValueError as error:
         parser.error(str(error))

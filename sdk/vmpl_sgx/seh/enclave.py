@@ -40,11 +40,15 @@ class NewPage(NamedTuple):
 class ThreadState:
     """Run state of one TCS."""
 
-    __slots__ = ("busy", "ocall_pending")
+    __slots__ = ("busy", "ocall_pending", "parked", "parked_capacity")
 
     def __init__(self) -> None:
         self.busy = False
         self.ocall_pending = False
+        self.parked = False
+        """An entry ran past its slice and waits for the ENTER continuation."""
+        self.parked_capacity = 0
+        """The output capacity of the parked entry's ENTER."""
 
 
 class Enclave:

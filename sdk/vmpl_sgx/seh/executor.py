@@ -7,7 +7,7 @@ enclave left. Without an executor ENTER answers NO_IMAGE.
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple, Protocol
+from typing import Iterator, NamedTuple, Protocol, runtime_checkable
 
 from vmpl_sgx._abi import Exit
 
@@ -99,3 +99,28 @@ class Executor(Protocol):
 
     def forget(self, enclave: EnclaveView) -> None:
         """Drop any state kept for `enclave`; it is being destroyed."""
+
+
+@runtime_checkable
+class SlicedExecutor(Executor, Protocol):
+    """An executor that can run an entry in slices: the SEH bounds each one (the ENTER
+    continuation), parks the entry in between and may give it up."""
+
+    def start_enter(
+        self, enclave: EnclaveView, tcs_offset: int, call_id: int, input: bytes,
+        output_capacity: int,
+    ) -> None:
+        """EENTER without waiting for the exit."""
+
+    def start_resume(
+        self, enclave: EnclaveView, tcs_offset: int, input: bytes, output_capacity: int
+    ) -> None:
+        """ERESUME without waiting for the exit."""
+
+    def wait_exit(
+        self, enclave: EnclaveView, tcs_offset: int, timeout: float | None
+    ) -> ExitInfo | None:
+        """The exit of the entry started on the TCS, or None while it runs on after `timeout`."""
+
+    def cancel(self, enclave: EnclaveView, tcs_offset: int) -> None:
+        """End the entry running on the TCS; the next EENTER starts afresh."""

@@ -16,8 +16,11 @@ Checks run in a fixed order and the first failure decides the result:
 - INIT: handle, state, SIGSTRUCT address, SIGSTRUCT fields, signature,
   measurement, attributes;
 - ENTER: unused run-buffer entries (INVALID_FORMAT), handle, state, function and
-  sizes (INVALID_PARAMETER), run-buffer addresses, TCS (NOT_TCS), busy TCS
-  (TCS_BUSY), ocall rules, executor (NO_IMAGE), output size (OUTPUT_TOO_SMALL);
+  sizes (INVALID_PARAMETER), run-buffer addresses, TCS (NOT_TCS), busy or parked TCS
+  (TCS_BUSY), ocall rules, executor (NO_IMAGE), output size (OUTPUT_TOO_SMALL). With
+  slices, an entry still running at the end of its slice is parked and ENTER answers
+  INCOMPLETE; CONTINUE needs a parked entry (INVALID_REQUEST) and its output capacity
+  (INVALID_PARAMETER); ABANDON takes no run buffers (INVALID_PARAMETER).
 - QUOTE and QUOTING_TARGET: see `vmpl_sgx.seh.quote_call`.
 """
 
@@ -50,6 +53,7 @@ from vmpl_sgx._abi import (
     SehCreateRsp,
     SehDescFlag,
     SehDestroyReq,
+    SehEnterOp,
     SehEnterReq,
     SehEnterRsp,
     SehInitReq,
@@ -65,7 +69,7 @@ from vmpl_sgx.seh import einit, leaves, quote_call
 from vmpl_sgx.seh.eadd import check_secinfo, check_tcs, is_tcs
 from vmpl_sgx.seh.enclave import Enclave, EnclaveState, NewPage, ThreadState
 from vmpl_sgx.seh.errors import SehError
-from vmpl_sgx.seh.executor import Executor, ExitInfo
+from vmpl_sgx.seh.executor import Executor, ExitInfo, SlicedExecutor
 from vmpl_sgx.seh.identity import identity_of
 from vmpl_sgx.seh.memory import GuestMemory
 from vmpl_sgx.seh.quoting import Quote, QuoteSizes
@@ -85,7 +89,7 @@ DEFAULT_MAX_ENCLAVE_SIZE = 1 << 36
 so a large SECS.size costs nothing by itself."""
 
 _DESC_MEASURE = int(SehDescFlag.MEASURE)
-_RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME)
+_RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME, SehEnterOp.CONTINUE)
 Result = Tuple[SehResult, int]
 _Handler = Callable[[CallingArea, int, GuestMemory], int]
 
@@ -103,6 +107,8 @@ class SehModel:
     memory_limit: bytes of enclave pages all enclaves together may hold (NO_MEMORY
         beyond it); None for no limit.
     executor: runs enclave code for ENTER; None answers ENTER with NO_IMAGE.
+    slice_s: longest enclave slice in seconds (the ENTER continuation), for an executor
+        that runs entries in slices; None runs every entry to its exit in one call.
     """
 
     def __init__(
@@ -114,6 +120,7 @@ class SehModel:
         memory_limit: int | None = None,
         executor: Executor | None = None,
         trust: SehTrust | None = None,
+        slice_s: float | None = None,
     ) -> None:
         if not 1 <= max_pages_per_call <= SEH_MAX_PAGES_PER_CALL:
             raise ValueError(f"max_pages_per_call must be 1 to {SEH_MAX_PAGES_PER_CALL}")
@@ -126,6 +133,9 @@ class SehModel:
         self.max_run_buffer = max_run_buffer
         self.memory_limit = memory_limit
         self.executor = executor
+        if slice_s is not None and slice_s <= 0:
+            raise ValueError("slice_s must be positive")
+        self.slice_s = slice_s
         self.trust = trust or SehTrust()
         """Root secret, report keys and the quoting chain of this SEH instance."""
         self.stats = SehStats()
@@ -350,6 +360,12 @@ class SehModel:
             request = read_request(SehEnterReq, caa, rcx)
             inputs = self._run_pages(request.input_gpa, request.input_len)
             outputs = self._run_pages(request.output_gpa, request.output_capacity)
+            if request.function == SehEnterOp.ABANDON:
+                self._abandon(
+                    request.handle, request.tcs_offset, request.input_len,
+                    request.output_capacity,
+                )
+                return SehResult.SUCCESS, 0
 
             def check_run_buffers() -> None:
                 memory.check_all(inputs)
@@ -370,6 +386,8 @@ class SehModel:
             )
         except SehError as error:
             return error.result, 0
+        if exit_info is None:  # still running: parked until the continuation
+            return SehResult.INCOMPLETE, 0
         self._store_output(exit_info.output, outputs, memory)
         return SehResult.SUCCESS, write_response(caa, _enter_response(exit_info))
 
@@ -385,16 +403,42 @@ class SehModel:
         """ENTER for a transport in this process whose run buffers are its own memory: the
         same checks, order and results as the call through the Calling Area, without the
         request and response structs or guest pages. Returns (result, exit) with the exit
-        on SUCCESS only; counted in `stats` like any other call."""
+        on SUCCESS only (INCOMPLETE: the entry is parked, issue CONTINUE); counted in
+        `stats` like any other call."""
         try:
-            exit_info = self._run_entry(
-                handle, tcs_offset, function, call_id, len(data), output_capacity, None, data
-            )
+            if function == SehEnterOp.ABANDON:
+                self._abandon(handle, tcs_offset, len(data), output_capacity)
+                exit_info = None
+            else:
+                exit_info = self._run_entry(
+                    handle, tcs_offset, function, call_id, len(data), output_capacity, None,
+                    data,
+                )
         except SehError as error:
             self.stats.count_call("enter", failed=True)
             return error.result, None
         self.stats.count_call("enter", failed=False)
+        if exit_info is None and function != SehEnterOp.ABANDON:
+            return SehResult.INCOMPLETE, None
         return SehResult.SUCCESS, exit_info
+
+    def _abandon(self, handle: int, tcs_offset: int, input_len: int, capacity: int) -> None:
+        """ABANDON: the TCS's parked entry ends and its ocall is forgotten."""
+        if input_len or capacity:
+            raise SehError(SehResult.INVALID_PARAMETER, "ABANDON takes no run buffers")
+        with self._lock:
+            enclave = self._find(handle)
+            self._expect(enclave, EnclaveState.INITIALIZED)
+            thread = enclave.threads.get(tcs_offset)
+            if thread is None:
+                raise SehError(SehResult.NOT_TCS, f"no TCS at offset 0x{tcs_offset:x}")
+            if thread.busy:
+                raise SehError(SehResult.TCS_BUSY, f"TCS 0x{tcs_offset:x} is running")
+            parked = thread.parked
+            thread.parked = thread.ocall_pending = False
+        executor = self.executor
+        if parked and isinstance(executor, SlicedExecutor):
+            executor.cancel(enclave, tcs_offset)
 
     def _run_entry(  # noqa: PLR0917 - the fields of one ENTER request
         self,
@@ -406,10 +450,11 @@ class SehModel:
         output_capacity: int,
         check_run_buffers: Callable[[], None] | None,
         read_input: Callable[[], bytes] | bytes,
-    ) -> ExitInfo:
-        """Claim the TCS, run the enclave until it exits, release the TCS; SehError if a check
-        fails or the exit does not fit `output_capacity`. `read_input` is the input, or what
-        reads it once the TCS is claimed."""
+    ) -> ExitInfo | None:
+        """Claim the TCS, run the enclave until it exits (or for one slice: None, the entry
+        parked), release the TCS; SehError if a check fails or the exit does not fit
+        `output_capacity`. `read_input` is the input, or what reads it once the TCS is
+        claimed."""
         with self._lock:
             enclave, thread, executor = self._claim_thread(
                 handle, tcs_offset, function, input_len, output_capacity, check_run_buffers
@@ -422,11 +467,19 @@ class SehModel:
         except BaseException:
             with self._lock:
                 thread.busy = False
+                thread.parked = False
             raise
+        if exit_info is None:
+            with self._lock:
+                thread.busy = False
+                thread.parked = True
+                thread.parked_capacity = output_capacity
+            return None
         # An exit that does not fit ends the ecall: there is no ocall to answer.
         fits = len(exit_info.output) <= output_capacity
         with self._lock:
             thread.busy = False
+            thread.parked = False
             thread.ocall_pending = fits and exit_info.kind == Exit.OCALL
         if not fits:
             raise SehError(SehResult.OUTPUT_TOO_SMALL, f"{len(exit_info.output)} bytes")
@@ -466,6 +519,15 @@ class SehModel:
             raise SehError(SehResult.NOT_TCS, f"no TCS at offset 0x{tcs_offset:x}")
         if thread.busy:
             raise SehError(SehResult.TCS_BUSY, f"TCS 0x{tcs_offset:x} is running")
+        if function == SehEnterOp.CONTINUE:
+            if not thread.parked:
+                raise SehError(SehResult.INVALID_REQUEST, "CONTINUE without a parked entry")
+            if output_capacity != thread.parked_capacity:
+                raise SehError(
+                    SehResult.INVALID_PARAMETER, "CONTINUE with another output capacity"
+                )
+        elif thread.parked:
+            raise SehError(SehResult.TCS_BUSY, f"an entry is parked on TCS 0x{tcs_offset:x}")
         if function == Enclu.EENTER and thread.ocall_pending:
             raise SehError(SehResult.OCALL_PENDING, "EENTER while an ocall waits for its answer")
         if function == Enclu.ERESUME and not thread.ocall_pending:
@@ -484,18 +546,49 @@ class SehModel:
         call_id: int,
         data: bytes,
         capacity: int,
-    ) -> ExitInfo:
-        if function == Enclu.EENTER:
-            exit_info = executor.enter(enclave, tcs_offset, call_id, data, capacity)
+    ) -> ExitInfo | None:
+        """Run the entry to its exit, or for one slice (None: it runs on, parked)."""
+        tcs = tcs_offset
+        sliced = executor if isinstance(executor, SlicedExecutor) else None
+        exit_info: ExitInfo | None
+        if self.slice_s is None or sliced is None:
+            if function == SehEnterOp.CONTINUE:
+                raise SehError(SehResult.INVALID_REQUEST, "this SEH runs no slices")
+
+            def resume(answer: bytes) -> ExitInfo | None:
+                return executor.resume(enclave, tcs, answer, capacity)
+
+            if function == Enclu.EENTER:
+                exit_info = executor.enter(enclave, tcs, call_id, data, capacity)
+            else:
+                exit_info = resume(data)
         else:
-            exit_info = executor.resume(enclave, tcs_offset, data, capacity)
+            slice_s, runner = self.slice_s, sliced
+
+            def resume(answer: bytes) -> ExitInfo | None:
+                runner.start_resume(enclave, tcs, answer, capacity)
+                return runner.wait_exit(enclave, tcs, slice_s)
+
+            if function == Enclu.EENTER:
+                sliced.start_enter(enclave, tcs, call_id, data, capacity)
+                exit_info = sliced.wait_exit(enclave, tcs, slice_s)
+            elif function == Enclu.ERESUME:
+                exit_info = resume(data)
+            else:
+                exit_info = sliced.wait_exit(enclave, tcs, slice_s)
         # EREPORT and EGETKEY leave enclave code as ocalls the SEH answers itself.
-        while exit_info.kind == Exit.OCALL and exit_info.call_id in leaves.LEAF_IDS:
+        while (
+            exit_info is not None
+            and exit_info.kind == Exit.OCALL
+            and exit_info.call_id in leaves.LEAF_IDS
+        ):
             answer = leaves.serve(
                 self.trust, identity_of(enclave), exit_info.call_id, bytes(exit_info.output)
             )
-            exit_info = executor.resume(enclave, tcs_offset, answer, capacity)
-        if exit_info.kind not in (Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION):
+            exit_info = resume(answer)
+        if exit_info is not None and exit_info.kind not in (
+            Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION
+        ):
             raise ValueError(f"the executor returned exit kind {exit_info.kind!r}")
         return exit_info
 

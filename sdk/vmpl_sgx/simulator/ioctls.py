@@ -30,6 +30,7 @@ from vmpl_sgx._abi import (
     Info,
     PageFlag,
     PageType,
+    RunFlag,
     Secinfo,
     SecinfoFlag,
     Secs,
@@ -57,6 +58,8 @@ _ARG_UNREADABLE = "the argument struct cannot be read"
 _RUN_SIZE = ctypes.sizeof(EnclaveRun)
 _RUN_RESERVED_AT = vars(EnclaveRun)["reserved"].offset
 _RUN_RESERVED = _RUN_SIZE - _RUN_RESERVED_AT
+_RUN_CANCEL = int(RunFlag.CANCEL)
+_RUN_FLAGS = _RUN_CANCEL
 
 
 class Host(Protocol):
@@ -378,9 +381,10 @@ def write_extensible(call: Call, struct: bytes) -> None:
 
 
 def _check_run(run: EnclaveRun, raw: bytes, file: EnclaveFile) -> None:
-    if run.flags or raw.count(0, _RUN_RESERVED_AT) != _RUN_RESERVED:  # 4
-        raise Failure(errno.EINVAL, "flags or a reserved byte is not zero")
-    if run.function not in (Enclu.EENTER, Enclu.ERESUME):  # 5
+    if run.flags & ~_RUN_FLAGS or raw.count(0, _RUN_RESERVED_AT) != _RUN_RESERVED:  # 4
+        raise Failure(errno.EINVAL, "flags has unknown bits or a reserved byte is not zero")
+    cancel = run.flags & _RUN_CANCEL  # CANCEL does not use function
+    if not cancel and run.function not in (Enclu.EENTER, Enclu.ERESUME):  # 5
         raise Failure(errno.EINVAL, f"function {run.function} is neither EENTER nor ERESUME")
     tcs = run.tcs
     if tcs < file.base or tcs - file.base >= file.size or tcs % PAGE_SIZE:  # 6
@@ -397,6 +401,9 @@ def enclave_run(call: Call) -> None:
     raw = call.arg.read(_RUN_SIZE)  # 3
     run = EnclaveRun.from_buffer_copy(raw)
     _check_run(run, raw, file)  # 4-6
+    if run.flags & _RUN_CANCEL:
+        _cancel(call, run)
+        return
     limit = call.limits().max_run_buffer
     if run.input_len > limit:  # 7
         raise Failure(errno.E2BIG, f"input_len {run.input_len} is above {limit}")
@@ -431,6 +438,19 @@ def enclave_run(call: Call) -> None:
             raise
         raise Failure(errno.EFAULT, "the output cannot be written") from None
     file.unclaim_tcs(index)
+
+
+def _cancel(call: Call, run: EnclaveRun) -> None:
+    """VMPL_SGX_RUN_CANCEL: the parked entry and its ocall are given up at the SEH."""
+    file = call.file
+    index = (run.tcs - file.base) // PAGE_SIZE
+    call.limits()  # as the module, which asks for the session's limits first
+    file.claim_tcs(index)  # 9; a parked exit is dropped
+    try:
+        assert file.session is not None
+        file.session.abandon(file.handle, run.tcs - file.base)
+    finally:
+        file.unclaim_tcs(index)
 
 
 def _enter(call: Call, run: EnclaveRun, data: bytes, index: int) -> ParkedEntry:

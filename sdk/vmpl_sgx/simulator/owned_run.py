@@ -59,8 +59,11 @@ def run_owned(  # noqa: PLR0917 - the fields of one RUN
         return None
     index = offset // PAGE_SIZE
     try:
-        file.claim_tcs(index)  # 9
+        parked = file.claim_tcs(index)  # 9
     except Failure:
+        return None
+    if parked is not None:  # only the ioctl's way resumes a parked entry, or refuses
+        file.unclaim_tcs(index, parked)
         return None
     try:
         return session.enter_exit(  # 10

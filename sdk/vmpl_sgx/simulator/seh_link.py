@@ -33,6 +33,7 @@ from vmpl_sgx._abi import (
     SehCreateReq,
     SehCreateRsp,
     SehDestroyReq,
+    SehEnterOp,
     SehEnterRsp,
     SehInitReq,
     SehInitRsp,
@@ -313,12 +314,19 @@ class SehSession:
         without the Calling Area and bounce pages (SehModel.enter): the same checks and
         results, retried and mapped to an errno as any other call."""
         model = self.model
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
             result, exit_info = model.enter(
                 handle, tcs_offset, function, call_id, data, output_capacity
             )
+            if result == SehResult.INCOMPLETE:
+                # Parked at the end of a slice: the ENTER continuation. The simulator sees
+                # no signal between slices, so it continues until the exit.
+                function = SehEnterOp.CONTINUE
+                continue
             if result not in _abi.SEH_RESULT_RETRY or attempt == self.retries:
                 break
+            attempt += 1
         if result != SehResult.SUCCESS:
             number = result_errno(result)
             if number:
@@ -330,6 +338,13 @@ class SehSession:
         if len(exit_info.output) > output_capacity:
             raise self._malformed(SehCall.ENTER, "more output than capacity")
         return exit_info
+
+    def abandon(self, handle: int, tcs_offset: int) -> None:
+        """ABANDON: the SEH gives up the TCS's parked entry and the ocall it waits for."""
+        result, _ = self.model.enter(handle, tcs_offset, SehEnterOp.ABANDON, 0, b"", 0)
+        number = result_errno(result)
+        if number:
+            raise Failure(number, result_text(result))
 
     def destroy(self, handle: int) -> None:
         self._exec(SehCall.DESTROY, SehDestroyReq(handle=handle), (), 0)

@@ -61,6 +61,12 @@
 #define VMPL_SGX_PAGE_MEASURE 0x1
 
 /*
+ * VMPL_SGX_RUN_* - Flags of ENCLAVE_RUN (RUN.flags). A module that predates a flag answers EINVAL to it, as to any unknown bit.
+ * @VMPL_SGX_RUN_CANCEL: Give up the entry parked on the TCS (interrupted, or its exit not copied out) and the ocall it may wait for: the SEH abandons it and the TCS takes a new EENTER. function, call_id and the buffers are not used; nothing is written back.
+ */
+#define VMPL_SGX_RUN_CANCEL 0x1
+
+/*
  * VMPL_SGX_ENCLU_* - ENCLU leaf numbers used in RUN.function.
  * @VMPL_SGX_ENCLU_EENTER: Start a new ecall on the TCS.
  * @VMPL_SGX_ENCLU_ERESUME: Answer the pending ocall of the TCS and continue.
@@ -162,7 +168,7 @@ struct vmpl_sgx_info {
  * @input_len: Input bytes; at most GET_INFO.max_run_buffer.
  * @output_capacity: Output buffer size; at most GET_INFO.max_run_buffer.
  * @output_len: Out, bytes written to the output buffer.
- * @flags: No flags are defined; must be zero.
+ * @flags: VMPL_SGX_RUN_* flags; unknown bits are EINVAL.
  * @retval: Out, the enclave's return value on a normal exit.
  * @reserved: Must be zero.
  *

@@ -18,6 +18,8 @@
  * ecall 10 int80():        exit(3) through int 0x80, the 32-bit system call   -> #UD (6)
  * ecall 11 sysenter():     sysenter                                          -> #UD (6)
  * ecall 12 many_calls():   getpid() a thousand times; the first one faults   -> #UD (6)
+ * ecall 13 spin(u64 n):     add 0, 1, ..., n - 1 in enclave memory and return the
+ *                          sum (u64); n = 0 spins forever (for preemption tests)
  */
 #include "vmpl_sgx_enclave.h"
 
@@ -145,6 +147,21 @@ static uint64_t ecall_many_calls(struct vmpl_sgx_call *call)
 	return vmpl_sgx_output(call, &pid, sizeof(pid));
 }
 
+static uint64_t ecall_spin(struct vmpl_sgx_call *call)
+{
+	static volatile uint64_t sum;
+	uint64_t i, rounds = 0;
+
+	if (call->input_len != sizeof(rounds))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(&rounds, call->input, sizeof(rounds));
+	sum = 0;
+	for (i = 0; !rounds || i < rounds; i++)
+		sum += i;
+	i = sum;
+	return vmpl_sgx_output(call, &i, sizeof(i));
+}
+
 VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(0, ecall_count)
 	VMPL_SGX_ECALL(1, ecall_null_read)
@@ -159,4 +176,5 @@ VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(10, ecall_int80)
 	VMPL_SGX_ECALL(11, ecall_sysenter)
 	VMPL_SGX_ECALL(12, ecall_many_calls)
+	VMPL_SGX_ECALL(13, ecall_spin)
 )
