@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The five ioctls of /dev/vmpl_sgx. Every check, its order and its errno
+ * The ioctls of /dev/vmpl_sgx but the two of remote attestation (quote.c).
+ * Every check, its order and its errno
  * follow docs/ioctl-semantics.md step by step; the step numbers in the
  * comments are that document's.
  */

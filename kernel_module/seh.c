@@ -608,3 +608,127 @@ int vmpl_sgx_seh_destroy(u64 session, u64 handle)
 	vmpl_sgx_seh_call_detach(c);
 	return ret;
 }
+
+/* ------------------------------------------------------------ quotes */
+
+static u64 *seh_quote_gpas(struct vmpl_sgx_seh_quote_req *req, enum seh_quote_part part)
+{
+	switch (part) {
+	case SEH_QUOTE_SNP_REPORT:
+		return req->snp_report_gpa;
+	case SEH_QUOTE_MANIFEST:
+		return req->manifest_gpa;
+	default:
+		return req->certificates_gpa;
+	}
+}
+
+static u32 *seh_quote_capacity(struct vmpl_sgx_seh_quote_req *req, enum seh_quote_part part)
+{
+	switch (part) {
+	case SEH_QUOTE_SNP_REPORT:
+		return &req->snp_report_capacity;
+	case SEH_QUOTE_MANIFEST:
+		return &req->manifest_capacity;
+	default:
+		return &req->certificates_capacity;
+	}
+}
+
+/* The lengths of a QUOTE response; each must fit its buffer unless @needed. */
+static bool seh_quote_lengths(const struct vmpl_sgx_seh_quote_rsp *rsp,
+			      struct seh_quote_out *out, bool needed)
+{
+	u32 len[SEH_QUOTE_PARTS] = {
+		rsp->snp_report_len, rsp->manifest_len, rsp->certificates_len,
+	};
+	unsigned int i;
+
+	if (rsp->reserved)
+		return false;
+	for (i = 0; i < SEH_QUOTE_PARTS; i++) {
+		if (!needed && len[i] > out[i].capacity)
+			return false;
+		out[i].len = len[i];
+	}
+	return true;
+}
+
+/*
+ * QUOTE: the SEH checks @report's MAC for the quoting identity and writes the
+ * SNP report, manifest and certificate table into the pages of @out. A buffer
+ * too small gives -ENOSPC with the sizes needed in out[].len, as the SVSM
+ * attestation protocol answers.
+ */
+int vmpl_sgx_seh_quote(u64 session, u64 handle, const u8 *report, const u8 *nonce,
+		       struct seh_quote_out out[SEH_QUOTE_PARTS], bool *lost)
+{
+	struct vmpl_sgx_seh_quote_req *req;
+	struct vmpl_sgx_seh_quote_rsp rsp;
+	unsigned int part, i, n;
+	struct seh_call *c;
+	u64 *gpas;
+	int ret;
+
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_QUOTE, NULL, sizeof(*req));
+	if (!c)
+		return -ENOMEM;
+	c->session = session;
+	req = (struct vmpl_sgx_seh_quote_req *)c->req;
+	req->handle = handle;
+	memcpy(req->report, report, sizeof(req->report));
+	memcpy(req->nonce, nonce, sizeof(req->nonce));
+	for (part = 0; part < SEH_QUOTE_PARTS; part++) {
+		n = DIV_ROUND_UP(out[part].capacity, PAGE_SIZE);
+		*seh_quote_capacity(req, part) = out[part].capacity;
+		gpas = seh_quote_gpas(req, part);
+		for (i = 0; i < n; i++) {
+			gpas[i] = page_to_phys(out[part].pages[i]);
+			ret = vmpl_sgx_seh_call_attach_page(c, out[part].pages[i], true);
+			if (ret)
+				goto out;
+		}
+	}
+
+	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(rsp), lost);
+	if (ret == -ENOSPC && c->result == VMPL_SGX_SEH_RESULT_QUOTE_TOO_SMALL) {
+		memcpy(&rsp, c->rsp, sizeof(rsp));
+		if (c->rsp_len < sizeof(rsp) || !seh_quote_lengths(&rsp, out, true))
+			ret = seh_malformed(c, lost, "QUOTE_TOO_SMALL without valid sizes");
+	} else if (!ret) {
+		memcpy(&rsp, c->rsp, sizeof(rsp));
+		if (!seh_quote_lengths(&rsp, out, false))
+			ret = seh_malformed(c, lost, "more quote bytes than capacity");
+	}
+out:
+	vmpl_sgx_seh_call_put(c);
+	return ret;
+}
+
+/* QUOTING_TARGET: the TARGETINFO enclaves aim their report at for a quote. */
+int vmpl_sgx_seh_quoting_target(u8 *targetinfo, u32 size)
+{
+	struct vmpl_sgx_seh_quoting_target_rsp *rsp;
+	u64 s = seh_session();
+	struct seh_limits lim;
+	struct seh_call *c;
+	bool lost = false;
+	int ret;
+
+	if (size != sizeof(rsp->targetinfo))
+		return -EINVAL;
+	ret = vmpl_sgx_seh_limits_get(s, &lim);
+	if (ret)
+		return ret;
+	c = vmpl_sgx_seh_call_alloc(VMPL_SGX_SEH_CALL_QUOTING_TARGET, NULL, 0);
+	if (!c)
+		return -ENOMEM;
+	c->session = s;
+	ret = seh_exec(c, SEH_WAIT_KILLABLE, sizeof(*rsp), &lost);
+	if (!ret) {
+		rsp = (struct vmpl_sgx_seh_quoting_target_rsp *)c->rsp;
+		memcpy(targetinfo, rsp->targetinfo, size);
+	}
+	vmpl_sgx_seh_call_put(c);
+	return ret;
+}

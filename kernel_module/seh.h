@@ -28,6 +28,8 @@
 static_assert(VMPL_SGX_LB_MAX_PAGES >= VMPL_SGX_SEH_MAX_PAGES_PER_CALL);
 static_assert(VMPL_SGX_LB_MAX_PAGES >= 2 * VMPL_SGX_SEH_RUN_PAGES);
 static_assert(VMPL_SGX_SEH_RUN_PAGES * PAGE_SIZE == VMPL_SGX_RUN_BUFFER_MAX);
+static_assert(VMPL_SGX_SEH_QUOTE_PAGES * PAGE_SIZE == VMPL_SGX_QUOTE_BUFFER_MAX);
+static_assert(VMPL_SGX_LB_MAX_PAGES >= 3 * VMPL_SGX_SEH_QUOTE_PAGES);
 
 #define SEH_KNOWN_CAPS \
 	(VMPL_SGX_CAP_RUN | VMPL_SGX_CAP_OCALL | VMPL_SGX_CAP_EXCEPTION_INFO)
@@ -247,5 +249,24 @@ int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp 
 		     bool *lost);
 int vmpl_sgx_seh_enter_abandon(u64 session, u64 handle, u64 tcs_offset, bool *lost);
 int vmpl_sgx_seh_destroy(u64 session, u64 handle);
+
+/* One QUOTE output buffer: its capacity, its pages and what the SEH put there. */
+struct seh_quote_out {
+	u32 capacity;
+	u32 len;		/* bytes written; with -ENOSPC the bytes needed */
+	struct page *pages[VMPL_SGX_SEH_QUOTE_PAGES];
+};
+
+/* The three buffers of a quote, in the order of the SEH request. */
+enum seh_quote_part {
+	SEH_QUOTE_SNP_REPORT,
+	SEH_QUOTE_MANIFEST,
+	SEH_QUOTE_CERTIFICATES,
+	SEH_QUOTE_PARTS,
+};
+
+int vmpl_sgx_seh_quote(u64 session, u64 handle, const u8 *report, const u8 *nonce,
+		       struct seh_quote_out out[SEH_QUOTE_PARTS], bool *lost);
+int vmpl_sgx_seh_quoting_target(u8 *targetinfo, u32 size);
 
 #endif /* VMPL_SGX_SEH_H */

@@ -24,6 +24,8 @@ long vmpl_sgx_ioc_enclave_add_pages(struct file *file, void __user *arg);
 long vmpl_sgx_ioc_enclave_init(struct file *file, void __user *arg);
 long vmpl_sgx_ioc_get_info(struct file *file, void __user *arg, unsigned int usize);
 long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg);
+long vmpl_sgx_ioc_enclave_quote(struct file *file, void __user *arg);
+long vmpl_sgx_ioc_quoting_target(struct file *file, void __user *arg);
 
 /* A command with its size bits cleared: how extensible commands are matched. */
 #define VMPL_SGX_IOC_UNSIZED(cmd) ((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
@@ -50,6 +52,10 @@ static inline long vmpl_sgx_ioctl_dispatch(struct file *file, unsigned int cmd,
 		return vmpl_sgx_ioc_enclave_init(file, arg);
 	case VMPL_SGX_IOC_ENCLAVE_RUN:
 		return vmpl_sgx_ioc_enclave_run(file, arg);
+	case VMPL_SGX_IOC_ENCLAVE_QUOTE:
+		return vmpl_sgx_ioc_enclave_quote(file, arg);
+	case VMPL_SGX_IOC_QUOTING_TARGET:
+		return vmpl_sgx_ioc_quoting_target(file, arg);
 	}
 	switch (VMPL_SGX_IOC_UNSIZED(cmd)) {
 	case VMPL_SGX_IOC_UNSIZED(VMPL_SGX_IOC_GET_INFO):
@@ -69,6 +75,19 @@ static inline bool vmpl_sgx_info_reserved_clear(const struct vmpl_sgx_info *s)
 
 /* True when every reserved field of struct vmpl_sgx_enclave_run is zero. */
 static inline bool vmpl_sgx_enclave_run_reserved_clear(const struct vmpl_sgx_enclave_run *s)
+{
+	return !memchr_inv(s->reserved, 0, sizeof(s->reserved));
+}
+
+/* True when every reserved field of struct vmpl_sgx_enclave_quote is zero. */
+static inline bool vmpl_sgx_enclave_quote_reserved_clear(const struct vmpl_sgx_enclave_quote *s)
+{
+	return !s->flags &&
+	       !memchr_inv(s->reserved, 0, sizeof(s->reserved));
+}
+
+/* True when every reserved field of struct vmpl_sgx_quoting_target is zero. */
+static inline bool vmpl_sgx_quoting_target_reserved_clear(const struct vmpl_sgx_quoting_target *s)
 {
 	return !memchr_inv(s->reserved, 0, sizeof(s->reserved));
 }

@@ -59,6 +59,22 @@ static_assert(offsetof(struct vmpl_sgx_enclave_run, flags) == 60);
 static_assert(offsetof(struct vmpl_sgx_enclave_run, retval) == 64);
 static_assert(offsetof(struct vmpl_sgx_enclave_run, reserved) == 72);
 
+static_assert(sizeof(struct vmpl_sgx_enclave_quote) == 128);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, report) == 0);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, nonce) == 8);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, snp_report) == 16);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, manifest) == 24);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, certificates) == 32);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, snp_report_len) == 40);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, manifest_len) == 44);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, certificates_len) == 48);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, flags) == 52);
+static_assert(offsetof(struct vmpl_sgx_enclave_quote, reserved) == 56);
+
+static_assert(sizeof(struct vmpl_sgx_quoting_target) == 576);
+static_assert(offsetof(struct vmpl_sgx_quoting_target, targetinfo) == 0);
+static_assert(offsetof(struct vmpl_sgx_quoting_target, reserved) == 512);
+
 static_assert(sizeof(struct vmpl_sgx_secs) == 4096);
 static_assert(offsetof(struct vmpl_sgx_secs, size) == 0);
 static_assert(offsetof(struct vmpl_sgx_secs, base) == 8);
@@ -235,5 +251,7 @@ static_assert(VMPL_SGX_IOC_GET_INFO == 0x8040A480U);
 static_assert(VMPL_SGX_IOC_GET_INFO_SIZED(64) == 0x8040A480U);
 static_assert(VMPL_SGX_INFO_SIZE_VER0 == 64);
 static_assert(VMPL_SGX_IOC_ENCLAVE_RUN == 0xC100A481U);
+static_assert(VMPL_SGX_IOC_ENCLAVE_QUOTE == 0xC080A482U);
+static_assert(VMPL_SGX_IOC_QUOTING_TARGET == 0x8240A483U);
 
 #endif /* VMPL_SGX_GEN_LAYOUT_ASSERTS_H */

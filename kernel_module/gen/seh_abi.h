@@ -43,7 +43,7 @@
  */
 #define VMPL_SGX_SEH_RUN_PAGES 16
 
-/* Guest pages per QUOTE output buffer (16 KiB). */
+/* Guest pages per QUOTE output buffer; 4 pages carry QUOTE_BUFFER_MAX bytes. */
 #define VMPL_SGX_SEH_QUOTE_PAGES 4
 
 /*

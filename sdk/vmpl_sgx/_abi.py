@@ -34,6 +34,17 @@ reports the limit actually in force, which may be lower.
 INFO_SIZE_VER0: Final = 64
 """Size of the first published version of struct vmpl_sgx_info."""
 
+QUOTE_BUFFER_MAX: Final = 16384
+"""Largest ENCLAVE_QUOTE output buffer (SNP report, manifest or certificate table) in bytes; a
+larger length is refused with E2BIG.
+"""
+
+QUOTE_NONCE_SIZE: Final = 64
+"""Size of the nonce ENCLAVE_QUOTE binds into the SNP report's REPORT_DATA."""
+
+QUOTE_REPORT_SIZE: Final = 432
+"""Size of the enclave REPORT ENCLAVE_QUOTE takes (an SGX REPORT)."""
+
 
 class Transport(enum.IntEnum):
     """How the module reaches the SEH (GET_INFO.transport)."""
@@ -234,6 +245,60 @@ call_id (on an ocall exit), exit_kind, output_len and retval.
     """Fields that must be zero."""
 
 
+class EnclaveQuote(ctypes.Structure):
+    """Argument of ENCLAVE_QUOTE. The enclave's REPORT, targeted at the SEH's quoting identity
+(QUOTING_TARGET), and a nonce go in; the SNP attestation report, the services manifest and the
+certificate table come out. Lengths negotiate as in the SVSM attestation protocol: each *_len is
+the buffer's size on input and the bytes written on output; when a buffer is too small the call
+fails with ENOSPC and every *_len holds the size needed. Extensible: new inputs take reserved
+bytes, which must be zero today.
+"""
+
+    report: int
+    nonce: int
+    snp_report: int
+    manifest: int
+    certificates: int
+    snp_report_len: int
+    manifest_len: int
+    certificates_len: int
+    flags: int
+    reserved: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("report", ctypes.c_uint64),
+        ("nonce", ctypes.c_uint64),
+        ("snp_report", ctypes.c_uint64),
+        ("manifest", ctypes.c_uint64),
+        ("certificates", ctypes.c_uint64),
+        ("snp_report_len", ctypes.c_uint32),
+        ("manifest_len", ctypes.c_uint32),
+        ("certificates_len", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint8 * 72),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_quote"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("flags", "reserved",)
+    """Fields that must be zero."""
+
+
+class QuotingTarget(ctypes.Structure):
+    """Result of QUOTING_TARGET: the TARGETINFO of the SEH's quoting identity, which an enclave targets
+its REPORT at before ENCLAVE_QUOTE.
+"""
+
+    targetinfo: ctypes.Array[ctypes.c_uint8]
+    reserved: ctypes.Array[ctypes.c_uint8]
+    _fields_ = [
+        ("targetinfo", ctypes.c_uint8 * 512),
+        ("reserved", ctypes.c_uint8 * 64),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_quoting_target"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
+    """Fields that must be zero."""
+
+
 MAGIC: Final = 0xA4
 """ioctl type byte of /dev/vmpl_sgx."""
 
@@ -254,7 +319,15 @@ struct size from VMPL_SGX_INFO_SIZE_VER0 up).
 IOC_ENCLAVE_RUN: Final = 0xC100A481
 """Enter or resume an initialized enclave on one TCS and return through the ioctl."""
 
-RESERVED_IOCTL_NUMBERS: Final = frozenset({0x03, 0x04, 0x05, 0x06, 0x07, 0x82})
+IOC_ENCLAVE_QUOTE: Final = 0xC080A482
+"""Turn a REPORT of this initialized enclave, targeted at the quoting identity, into a quote (an
+SNP report at VMPL 0 binding it and a nonce).
+"""
+
+IOC_QUOTING_TARGET: Final = 0x8240A483
+"""The TARGETINFO of the SEH's quoting identity. Works on any open file."""
+
+RESERVED_IOCTL_NUMBERS: Final = frozenset({0x03, 0x04, 0x05, 0x06, 0x07})
 """ioctl numbers kept for future use with a fixed meaning."""
 
 # ---- SGX architectural structures and constants, as the SEH implements them.
@@ -523,7 +596,7 @@ SEH_RUN_PAGES: Final = 16
 """Guest pages per run buffer (input or output); 16 pages carry RUN_BUFFER_MAX bytes."""
 
 SEH_QUOTE_PAGES: Final = 4
-"""Guest pages per QUOTE output buffer (16 KiB)."""
+"""Guest pages per QUOTE output buffer; 4 pages carry QUOTE_BUFFER_MAX bytes."""
 
 
 class SehCall(enum.IntEnum):
@@ -1508,6 +1581,8 @@ IOCTLS: Final[tuple[IoctlSpec, ...]] = (
     IoctlSpec("enclave_init", IOC_ENCLAVE_INIT, 0x02, "write", EnclaveInit),
     IoctlSpec("get_info", IOC_GET_INFO, 0x80, "read", Info, INFO_SIZE_VER0),
     IoctlSpec("enclave_run", IOC_ENCLAVE_RUN, 0x81, "readwrite", EnclaveRun),
+    IoctlSpec("enclave_quote", IOC_ENCLAVE_QUOTE, 0x82, "readwrite", EnclaveQuote),
+    IoctlSpec("quoting_target", IOC_QUOTING_TARGET, 0x83, "read", QuotingTarget),
 )
 """Every ioctl in spec order."""
 

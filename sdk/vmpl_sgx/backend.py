@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping, Protocol, Union
 
 from vmpl_sgx import _abi
-from vmpl_sgx.errors import ADD_PAGES, CREATE, GET_INFO, INIT, RUN
+from vmpl_sgx.errors import ADD_PAGES, CREATE, GET_INFO, INIT, QUOTE, QUOTING_TARGET, RUN
 
 DEVICE_PATH = "/dev/vmpl_sgx"
 BACKEND_ENV = "VMPL_SGX_BACKEND"
@@ -25,6 +25,8 @@ IOCTL_NAMES: Mapping[int, str] = {
     _abi.IOC_ENCLAVE_INIT: INIT,
     _abi.IOC_GET_INFO: GET_INFO,
     _abi.IOC_ENCLAVE_RUN: RUN,
+    _abi.IOC_ENCLAVE_QUOTE: QUOTE,
+    _abi.IOC_QUOTING_TARGET: QUOTING_TARGET,
 }
 
 

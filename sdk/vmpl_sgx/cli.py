@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Sequence, TextIO, Tuple
 
-from vmpl_sgx import __version__, build, verify_command
+from vmpl_sgx import __version__, build, quote_command, verify_command
 from vmpl_sgx._abi import Attr, EnclaveStatus
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.arguments import OneLineParser, unsigned
@@ -282,33 +283,60 @@ def _run_input(args: argparse.Namespace) -> bytes:
     return (args.input or "").encode()
 
 
+def _load_image(args: argparse.Namespace, out: Output, enclave: Enclave) -> EnclaveApp:
+    """Load ENCLAVE.elf as its manifest (or the options and --key) says."""
+    key = _key(args.key) if args.key else None
+    # The SEH's limit first: an oversized heap fails before anything is allocated.
+    layout, sigstruct = _image_layout(args, out, enclave.info().max_enclave_size)
+    if sigstruct is not None and key is not None:
+        raise UsageError("the manifest's SIGSTRUCT signs the enclave: give no --key with it")
+    if sigstruct is None:
+        if key is None:
+            out.note("no manifest: signing with a throwaway RSA-3072 key ...")
+            key = RsaPrivateKey.generate()
+        sigstruct = sign(layout, key)
+    out.field("backend", "backend", enclave.backend_name)
+    out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
+    _load(out, enclave, layout, sigstruct)
+    _show_identity(out, enclave.identity)
+    return EnclaveApp(enclave, layout)
+
+
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     """run ENCLAVE.elf: load it as its manifest (or the options) says and run one ecall."""
     if not is_elf(args.layout):
         raise UsageError(f"{args.layout} is not an ELF enclave image")
     data = _run_input(args)
-    key = _key(args.key) if args.key else None
     with Enclave.open(args.backend, args.device) as enclave:
-        # The SEH's limit first: an oversized heap fails before anything is allocated.
-        layout, sigstruct = _image_layout(args, out, enclave.info().max_enclave_size)
-        if sigstruct is not None and key is not None:
-            raise UsageError("the manifest's SIGSTRUCT signs the enclave: give no --key with it")
-        if sigstruct is None:
-            if key is None:
-                out.note("no manifest: signing with a throwaway RSA-3072 key ...")
-                key = RsaPrivateKey.generate()
-            sigstruct = sign(layout, key)
-        out.field("backend", "backend", enclave.backend_name)
-        out.field("mrenclave", "MRENCLAVE", _hex(mrenclave(layout)))
-        _load(out, enclave, layout, sigstruct)
-        _show_identity(out, enclave.identity)
-        app = EnclaveApp(enclave, layout)
+        app = _load_image(args, out, enclave)
         status, output = app.call(args.ecall, data)
     known = {int(member): member.name for member in EnclaveStatus}
     name = known.get(status, str(status))
     out.field("status", "status", name)
     out.field("output", "output", output.hex(), output.hex() or "(none)")
     return EXIT_OK if status == EnclaveStatus.OK else EXIT_FAILURE
+
+
+def cmd_quote(args: argparse.Namespace, out: Output) -> int:
+    """quote ENCLAVE.elf: load it, get its report for the quoting identity, write the quote."""
+    if not is_elf(args.layout):
+        raise UsageError(f"{args.layout} is not an ELF enclave image")
+    if args.output == "-" and out.as_json:
+        raise UsageError("--json and -o - both want stdout: write the quote to a file")
+    nonce = args.nonce if args.nonce is not None else secrets.token_bytes(64)
+    with Enclave.open(args.backend, args.device) as enclave:
+        app = _load_image(args, out, enclave)
+        target = enclave.quoting_target()
+        report = quote_command.enclave_report(app, args.report_ecall, target, args.report_data)
+        quote = enclave.quote(report, nonce)
+    quote_command.write(args, quote)
+    out.field("nonce", "nonce", _hex(nonce))
+    out.field("report_data", "REPORTDATA", _hex(args.report_data))
+    sizes = [len(quote.report), len(quote.manifest), len(quote.certificates)]
+    text = f"SNP report {sizes[0]}, manifest {sizes[1]}, certificates {sizes[2]} bytes"
+    out.field("sizes", "quote", sizes, text)
+    out.field("output", "written to", "stdout" if args.output == "-" else args.output)
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
@@ -365,6 +393,7 @@ def _demo_samples(backend: str, key: RsaPrivateKey, out: Output) -> None:
     print()
     with tempfile.TemporaryDirectory() as scratch:
         samples_demo.run(lambda: Enclave.open(backend), Path(scratch), key)
+        samples_demo.remote_attestation(lambda: Enclave.open(backend), Path(scratch), key)
 
 
 BUILD_PROG = "vmpl-sgx build"
@@ -496,6 +525,14 @@ def _parser() -> argparse.ArgumentParser:
         "a JSON layout file"
     )
     demo.add_argument("--key", help="PEM signing key (default: a throwaway one)")
+    quoter = add(
+        "quote",
+        cmd_quote,
+        "load an enclave and get a quote of it (its report, bound to an SNP report)",
+        backend,
+    )
+    quote_command.add_arguments(quoter)
+    add_layout_options(quoter)
     verifier = add("verify", cmd_verify, "check a quote: chain, signature, nonce, enclave identity")
     verify_command.add_arguments(verifier)
     # Listed for help and error messages; main() hands `build ...` to vmpl_sgx.build.
@@ -551,7 +588,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(arguments)
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    out = Output(args.json, sys.stdout)
+    # A quote written to stdout leaves the text for stderr.
+    quote_to_stdout = args.command == "quote" and args.output == "-"
+    out = Output(args.json, sys.stderr if quote_to_stdout else sys.stdout)
     try:
         status = int(args.run(args, out))
     except (UsageError, BackendChoiceError) as error:

@@ -13,26 +13,32 @@ import dataclasses
 import enum
 import errno
 import os
+import time
 from types import TracebackType
 from typing import Callable, Optional, Union
 
 from vmpl_sgx import _abi
 from vmpl_sgx._abi import (
     PAGE_SIZE,
+    QUOTE_NONCE_SIZE,
+    QUOTE_REPORT_SIZE,
     SECS_SIZE,
     SIGSTRUCT_SIZE,
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
+    EnclaveQuote,
     EnclaveRun,
     Enclu,
     Exit,
     Info,
     PageFlag,
+    QuotingTarget,
     RunFlag,
     Secinfo,
     Secs,
 )
+from vmpl_sgx.attestation.quote import Quote
 from vmpl_sgx.backend import DEVICE_PATH, Backend
 from vmpl_sgx.buffers import PinnedBuffer
 from vmpl_sgx.errors import (
@@ -40,14 +46,18 @@ from vmpl_sgx.errors import (
     CREATE,
     GET_INFO,
     INIT,
+    QUOTE,
+    QUOTING_TARGET,
     RUN,
     BadValueError,
+    BusyError,
     CallInterruptedError,
     EnclaveStateError,
     EntryParkedError,
     InvalidArgumentError,
     NotOwnerError,
     PageExistsError,
+    QuoteBufferTooSmallError,
     RunTimeoutError,
     SdkError,
     VmplSgxError,
@@ -77,6 +87,8 @@ _IOC_RUN = _abi.IOC_ENCLAVE_RUN
 _EXITS = {int(kind): kind for kind in Exit}
 _new_object = object.__new__
 _EXIT_KIND = int(vars(EnclaveRun)["exit_kind"].offset)
+_QUOTE_FIRST_SIZES = (PAGE_SIZE, PAGE_SIZE, 2 * PAGE_SIZE)
+"""Buffers of the first ENCLAVE_QUOTE try: an SNP report, a manifest and three certificates."""
 
 
 class EnclaveState(enum.Enum):
@@ -380,6 +392,62 @@ class Enclave:
     def interrupted(self) -> list[int]:
         """The TCS addresses whose RUN was interrupted and is neither resumed nor cancelled."""
         return self._interrupted.tcs_list()
+    def quoting_target(self) -> bytes:
+        """QUOTING_TARGET: the 512-byte TARGETINFO to aim a REPORT at before `quote`."""
+        buffer = bytearray(ctypes.sizeof(QuotingTarget))
+        self._ioctl(_abi.IOC_QUOTING_TARGET, buffer, QUOTING_TARGET)
+        return bytes(QuotingTarget.from_buffer(buffer).targetinfo)
+
+    def quote(self, report: BytesLike, nonce: BytesLike, busy_wait: float = 600.0) -> Quote:
+        """ENCLAVE_QUOTE: a REPORT this enclave made for `quoting_target()` and a 64-byte nonce
+        become an SNP report at VMPL 0, the manifest and the certificates.
+
+        Buffers start at usual sizes and grow to what the SEH says it needs. While the SEH is
+        busy (a loopback SEH generates its test chain once), retries for up to `busy_wait`
+        seconds. A report the SEH refuses raises ReportRefusedError.
+        """
+        raw_report, raw_nonce = bytes(report), bytes(nonce)
+        if len(raw_report) != QUOTE_REPORT_SIZE:
+            raise BadValueError(f"a REPORT is {QUOTE_REPORT_SIZE} bytes, not {len(raw_report)}")
+        if len(raw_nonce) != QUOTE_NONCE_SIZE:
+            raise BadValueError(f"the nonce is {QUOTE_NONCE_SIZE} bytes, not {len(raw_nonce)}")
+        held = ctypes.create_string_buffer(raw_report + raw_nonce)
+        sizes = _QUOTE_FIRST_SIZES
+        deadline = time.monotonic() + busy_wait
+        grown = False
+        while True:
+            outputs = [ctypes.create_string_buffer(max(size, 1)) for size in sizes]
+            arg = EnclaveQuote(
+                report=ctypes.addressof(held),
+                nonce=ctypes.addressof(held) + QUOTE_REPORT_SIZE,
+                snp_report=ctypes.addressof(outputs[0]),
+                manifest=ctypes.addressof(outputs[1]),
+                certificates=ctypes.addressof(outputs[2]),
+                snp_report_len=sizes[0],
+                manifest_len=sizes[1],
+                certificates_len=sizes[2],
+            )
+            buffer = bytearray(arg)
+            try:
+                self._ioctl(_abi.IOC_ENCLAVE_QUOTE, buffer, QUOTE)
+            except QuoteBufferTooSmallError as error:
+                done = EnclaveQuote.from_buffer(buffer)
+                error.needed = (done.snp_report_len, done.manifest_len, done.certificates_len)
+                if grown:
+                    raise
+                sizes, grown = error.needed, True
+                continue
+            except BusyError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.5)
+                continue
+            done = EnclaveQuote.from_buffer(buffer)
+            lengths = (done.snp_report_len, done.manifest_len, done.certificates_len)
+            report_part, manifest_part, certificates_part = (
+                out.raw[:length] for out, length in zip(outputs, lengths)
+            )
+            return Quote(report_part, manifest_part, certificates_part)
 
     def tcs_address(self, offset: int) -> int:
         """The linear address RUN wants for the TCS page at enclave `offset`."""
@@ -466,6 +534,7 @@ def _wrong_state(state: EnclaveState, name: str) -> str | None:
         ADD_PAGES: (EnclaveState.CREATED,),
         INIT: (EnclaveState.CREATED,),
         RUN: (EnclaveState.INITIALIZED,),
+        QUOTE: (EnclaveState.INITIALIZED,),
     }.get(name)
     if needs is None or state in needs:
         return None

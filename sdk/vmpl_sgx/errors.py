@@ -17,6 +17,8 @@ ADD_PAGES = "ENCLAVE_ADD_PAGES"
 INIT = "ENCLAVE_INIT"
 GET_INFO = "GET_INFO"
 RUN = "ENCLAVE_RUN"
+QUOTE = "ENCLAVE_QUOTE"
+QUOTING_TARGET = "QUOTING_TARGET"
 OPEN = "open"
 
 ERESTARTSYS = 512
@@ -107,6 +109,18 @@ class NoSpaceError(VmplSgxError):
     """ENOSPC: the enclave produced more output than the buffer holds."""
 
 
+class QuoteBufferTooSmallError(NoSpaceError):
+    """ENOSPC from ENCLAVE_QUOTE: a quote buffer is too small; `needed` holds the sizes
+    (SNP report, manifest, certificates) to retry with."""
+
+    needed: Tuple[int, int, int] = (0, 0, 0)
+
+
+class ReportRefusedError(VmplSgxError):
+    """EBADMSG from ENCLAVE_QUOTE: the SEH refused the REPORT, whose MAC does not verify under
+    the quoting identity's report key (forged, or targeted at another enclave)."""
+
+
 class OutOfMemoryError(VmplSgxError):
     """ENOMEM: the SEH (or the kernel) has no memory for this request."""
 
@@ -179,6 +193,7 @@ _BY_ERRNO: Mapping[int, type[VmplSgxError]] = {
     _errno.EOPNOTSUPP: NotSupportedError,
     _errno.ENOEXEC: NotSupportedError,
     _errno.EBADF: ClosedError,
+    _errno.EBADMSG: ReportRefusedError,
 }
 
 # Where one errno means one specific thing on one ioctl.
@@ -188,6 +203,8 @@ _BY_IOCTL_AND_ERRNO: Mapping[Tuple[str, int], type[VmplSgxError]] = {
     (RUN, _errno.EPERM): NotOwnerError,
     (INIT, _errno.EPERM): InitRejectedError,
     (RUN, _errno.ENOEXEC): NoImageError,
+    (QUOTE, _errno.EPERM): NotOwnerError,
+    (QUOTE, _errno.ENOSPC): QuoteBufferTooSmallError,
     (OPEN, _errno.ENOENT): DeviceMissingError,
     (OPEN, _errno.ENODEV): DeviceMissingError,
     (OPEN, _errno.ENXIO): DeviceMissingError,
@@ -294,6 +311,33 @@ CAUSES: Mapping[Tuple[str, int], Tuple[str, ...]] = {
         "(resume()), or cancel() gives it up",
     ),
     (RUN, _errno.ECANCELED): ("the interrupted call was cancelled: it has no result",),
+    # ENCLAVE_QUOTE
+    (QUOTE, _errno.EPERM): (_NOT_OWNER,),
+    (QUOTE, _errno.EIO): (_BROKEN,),
+    (QUOTE, _errno.EINVAL): (
+        "the enclave is not initialized",
+        "flags or a reserved byte is not zero",
+    ),
+    (QUOTE, _errno.E2BIG): ("a buffer length is above VMPL_SGX_QUOTE_BUFFER_MAX",),
+    (QUOTE, _errno.EFAULT): (
+        _ARG_UNREADABLE,
+        "the 432-byte REPORT or the 64-byte nonce cannot be read",
+        "an output range is not writable",
+        "the results cannot be written back",
+    ),
+    (QUOTE, _errno.EBADMSG): (
+        "the SEH refused the REPORT: its MAC does not verify under the quoting identity's "
+        "report key (forged, or targeted at another enclave)",
+    ),
+    (QUOTE, _errno.ENOSPC): (
+        "a buffer is too small; the *_len fields hold the sizes needed",
+    ),
+    (QUOTE, _errno.EBUSY): (
+        "the SEH is busy (it may still be generating its quoting chain); try again",
+    ),
+    # QUOTING_TARGET
+    (QUOTING_TARGET, _errno.EIO): (_NO_SEH,),
+    (QUOTING_TARGET, _errno.EFAULT): ("the result cannot be written to the argument",),
     # opening the device
     (OPEN, _errno.ENOENT): ("the device does not exist: is the vmpl_sgx module loaded?",),
     (OPEN, _errno.ENODEV): ("the device has no driver behind it",),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any, Dict
 
@@ -57,7 +58,9 @@ def tcb(text: str) -> Tcb:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("quote", metavar="QUOTE", help="a quote file (as `Quote.to_bytes` saves)")
+    parser.add_argument(
+        "quote", metavar="QUOTE", help='a quote file (as `Quote.to_bytes` saves); "-" for stdin'
+    )
     nonce = parser.add_mutually_exclusive_group(required=True)
     nonce.add_argument("--nonce", type=hex_bytes(manifest.NONCE_SIZE), help="64-byte nonce, hex")
     nonce.add_argument("--nonce-file", help="file holding the 64-byte nonce")
@@ -127,5 +130,6 @@ def verify(args: argparse.Namespace) -> VerifiedQuote:
     """Load everything the options name and verify; ValueError for unusable input files."""
     expect = expectations(args)
     nonce = args.nonce if args.nonce is not None else Path(args.nonce_file).read_bytes()
-    quote = Quote.from_bytes(Path(args.quote).read_bytes())
+    raw = sys.stdin.buffer.read() if args.quote == "-" else Path(args.quote).read_bytes()
+    quote = Quote.from_bytes(raw)
     return verify_quote(quote, nonce, expect, anchor=_anchor(args.anchor))

@@ -51,7 +51,7 @@ def test_appending_is_allowed() -> None:
         user(spec)["ioctls"]["commands"].append(
             {
                 "name": "new_call",
-                "nr": 0x83,
+                "nr": 0x84,
                 "dir": "write",
                 "struct": "enclave_init",
                 "doc": "New.",

@@ -29,7 +29,6 @@ from vmpl_sgx.image import ImageParams
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import ATTEST_GETKEY, ATTEST_REPORT, ATTEST_TARGETINFO
 from vmpl_sgx.seh import SehModel
-from vmpl_sgx.seh.quoting import QuoteSizes
 from vmpl_sgx.simulator import Simulator
 
 Load = Callable[..., EnclaveApp]
@@ -119,10 +118,11 @@ def test_key_status_codes_reach_the_enclave(load: Load) -> None:
 
 def test_an_enclave_report_becomes_a_verified_quote(load: Load, model: SehModel) -> None:
     app = load()
-    target = bytes(model.trust.quoting_targetinfo())
+    target = app.enclave.quoting_target()
+    assert target == bytes(model.trust.quoting_targetinfo())
     public_key_hash = hashlib.sha256(b"enclave public key").digest()
     report = report_for(app, target, public_key_hash.ljust(64, b"\0"))
-    quote = model.quote(bytes(report), NONCE, QuoteSizes(8192, 8192, 16384))
+    quote = app.enclave.quote(bytes(report), NONCE)  # ENCLAVE_QUOTE, buffers negotiated
     anchor = x509.parse_der(cert_table.decode(quote.certificates)[cert_table.ARK_GUID])
     expect = Expectations(mrenclave=bytes(report.body.mrenclave), min_isv_svn=3)
     # The sample loads as a DEBUG enclave, which a verifier refuses unless told otherwise.

@@ -22,3 +22,7 @@ def test_demo_runs(images: Dict[str, Path], capsys: pytest.CaptureFixture[str]) 
     assert "attest, reloaded, unseals its MRENCLAVE-bound blob: 'the database key'" in out
     assert "peer (another MRENCLAVE) is refused it: AUTH_FAILED" in out
     assert "peer (the same signer) unseals the MRSIGNER-bound blob: 'the database key'" in out
+    assert "remote attestation: a quote from simulator" in out
+    assert "REPORTDATA bound" in out
+    assert "(other nonce) is refused: report-data" in out
+    assert "unless debug is allowed: debug" in out

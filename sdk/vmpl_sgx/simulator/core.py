@@ -26,6 +26,8 @@ _HANDLERS: Mapping[int, Callable[[ioctls.Call], None]] = {
     _abi.IOC_ENCLAVE_INIT: ioctls.enclave_init,
     _abi.IOC_GET_INFO: ioctls.get_info,
     _abi.IOC_ENCLAVE_RUN: ioctls.enclave_run,
+    _abi.IOC_ENCLAVE_QUOTE: ioctls.enclave_quote,
+    _abi.IOC_QUOTING_TARGET: ioctls.quoting_target,
 }
 
 

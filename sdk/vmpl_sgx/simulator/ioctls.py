@@ -1,4 +1,4 @@
-"""The five ioctls as the kernel module implements them, step by step.
+"""The ioctls as the kernel module implements them, step by step.
 
 Every check, its order and its errno follow docs/ioctl-semantics.md; the step numbers in the
 comments are that document's. What the simulator cannot do: see a signal in the middle of a
@@ -16,6 +16,9 @@ from typing import Iterator, Protocol
 from vmpl_sgx._abi import (
     API_VERSION,
     PAGE_SIZE,
+    QUOTE_BUFFER_MAX,
+    QUOTE_NONCE_SIZE,
+    QUOTE_REPORT_SIZE,
     SECS_SIZE,
     SEH_PROTOCOL,
     SIGSTRUCT_SIZE,
@@ -24,12 +27,14 @@ from vmpl_sgx._abi import (
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
+    EnclaveQuote,
     EnclaveRun,
     Enclu,
     Exit,
     Info,
     PageFlag,
     PageType,
+    QuotingTarget,
     RunFlag,
     Secinfo,
     SecinfoFlag,
@@ -490,3 +495,64 @@ def _write_back(run: EnclaveRun, rsp: SehEnterRsp) -> None:
     run.exit_kind = rsp.exit_kind
     run.output_len = rsp.output_len
     run.retval = rsp.retval if rsp.exit_kind == Exit.NORMAL else 0
+
+
+# ---- ENCLAVE_QUOTE and QUOTING_TARGET
+
+
+_QUOTE_PARTS = ("snp_report", "manifest", "certificates")
+
+
+def enclave_quote(call: Call) -> None:
+    file = call.file
+    file.check_owner()  # 1
+    if file.is_broken(call.host.session):
+        raise Failure(errno.EIO, "the enclave is broken: its SEH went away")
+    if file.state is not State.INITIALIZED:  # 2
+        raise _state_failure(file, State.INITIALIZED)
+    quote = EnclaveQuote.from_buffer_copy(call.arg.read(ctypes.sizeof(EnclaveQuote)))  # 3
+    if quote.flags or bytes(quote.reserved).count(0) != len(quote.reserved):  # 4
+        raise Failure(errno.EINVAL, "flags or a reserved byte is not zero")
+    capacities = [getattr(quote, f"{part}_len") for part in _QUOTE_PARTS]
+    for part, capacity in zip(_QUOTE_PARTS, capacities):  # 5
+        if capacity > QUOTE_BUFFER_MAX:
+            raise Failure(errno.E2BIG, f"{part}_len {capacity} is above {QUOTE_BUFFER_MAX}")
+    report = call.read_user(quote.report, QUOTE_REPORT_SIZE, "the 432-byte REPORT")  # 6
+    nonce = call.read_user(quote.nonce, QUOTE_NONCE_SIZE, "the 64-byte nonce")
+    for part, capacity in zip(_QUOTE_PARTS, capacities):  # 7
+        address = getattr(quote, part)
+        try:
+            call.memory.check_writable(address, capacity)
+        except UserFault:
+            raise Failure(
+                errno.EFAULT, f"the {part} range 0x{address:x}+{capacity} is not writable"
+            ) from None
+    call.hooks.reached(call.name)
+    assert file.session is not None
+    try:
+        reply = file.session.quote(file.handle, report, nonce, capacities)  # 8
+    except Failure as failure:
+        if failure.lost:
+            file.lost = True
+        raise
+    if not reply.errno:  # 9
+        for part, data in zip(_QUOTE_PARTS, reply.parts):
+            try:
+                call.memory.write(getattr(quote, part), data)
+            except UserFault:
+                raise Failure(errno.EFAULT, f"the {part} cannot be written") from None
+    for part, length in zip(_QUOTE_PARTS, reply.lengths):
+        setattr(quote, f"{part}_len", length)
+    call.arg.write(bytes(quote), what="the quote lengths")
+    if reply.errno:
+        needed = ", ".join(f"{part} {n}" for part, n in zip(_QUOTE_PARTS, reply.lengths))
+        raise Failure(reply.errno, f"a quote buffer is too small; needed: {needed} bytes")
+
+
+def quoting_target(call: Call) -> None:
+    session = call.host.session
+    if session is None:
+        raise Failure(errno.EIO, "no SEH is attached")
+    target = QuotingTarget()
+    ctypes.memmove(target.targetinfo, session.quoting_target(), ctypes.sizeof(target.targetinfo))
+    call.arg.write(bytes(target))

@@ -23,6 +23,7 @@ from vmpl_sgx._abi import (
     SEH_MAX_PAGES_PER_CALL,
     SEH_MIN_VERSION,
     SEH_PROTOCOL,
+    SEH_QUOTE_PAGES,
     SEH_VERSION,
     SIGSTRUCT_SIZE,
     Cap,
@@ -40,6 +41,9 @@ from vmpl_sgx._abi import (
     SehPageDesc,
     SehQueryReq,
     SehQueryRsp,
+    SehQuoteReq,
+    SehQuoteRsp,
+    SehQuotingTargetRsp,
     SehResult,
 )
 from vmpl_sgx.seh import ExitInfo, GuestMemory, SehModel
@@ -69,6 +73,11 @@ _RESULT_TEXT = {
     SehResult.OCALL_PENDING: "EENTER while an ocall waits for its answer",
     SehResult.OUTPUT_TOO_SMALL: "the enclave wrote more than output_capacity",
     SehResult.NO_IMAGE: "the enclave holds no code the SEH can run",
+    SehResult.QUOTE_TOO_SMALL: "a quote buffer is too small; the lengths say what is needed",
+    SehResult.INVALID_REPORT: "the REPORT's MAC does not verify for the quoting identity "
+    "(forged, or targeted at another enclave)",
+    SehResult.BUSY: "the SEH is busy (it may still be generating its quoting chain); "
+    "try again",
 }
 
 
@@ -123,6 +132,14 @@ class Page(NamedTuple):
 class Reply(NamedTuple):
     result: int
     response: bytes
+
+
+class QuoteReply(NamedTuple):
+    """What QUOTE gave: errno 0 with the three parts, or ENOSPC with the sizes needed."""
+
+    errno: int
+    lengths: Tuple[int, int, int]
+    parts: Tuple[bytes, bytes, bytes]
 
 
 class SehSession:
@@ -348,3 +365,64 @@ class SehSession:
 
     def destroy(self, handle: int) -> None:
         self._exec(SehCall.DESTROY, SehDestroyReq(handle=handle), (), 0)
+
+    def quote(
+        self, handle: int, report: bytes, nonce: bytes, capacities: Sequence[int]
+    ) -> QuoteReply:
+        """QUOTE into bounce pages of the given capacities (each at most SEH_QUOTE_PAGES)."""
+        request = SehQuoteReq(handle=handle)
+        ctypes.memmove(request.report, report, len(request.report))
+        ctypes.memmove(request.nonce, nonce, len(request.nonce))
+        request.snp_report_capacity, request.manifest_capacity, request.certificates_capacity = (
+            capacities
+        )
+        pages: list[Page] = []
+        tables = (request.snp_report_gpa, request.manifest_gpa, request.certificates_gpa)
+        for capacity, table in zip(capacities, tables):
+            for index in range(-(-capacity // PAGE_SIZE)):
+                if index >= SEH_QUOTE_PAGES:
+                    raise Failure(errno.E2BIG, f"a quote buffer of {capacity} bytes")
+                table[index] = _GPA_BASE + len(pages) * PAGE_SIZE
+                pages.append(Page(bytearray(PAGE_SIZE), True))
+        reply = self._call(SehCall.QUOTE, request, pages)
+        size = ctypes.sizeof(SehQuoteRsp)
+        if reply.result == SehResult.QUOTE_TOO_SMALL:
+            if len(reply.response) < size:
+                raise self._malformed(SehCall.QUOTE, "no sizes with QUOTE_TOO_SMALL")
+            rsp = SehQuoteRsp.from_buffer_copy(reply.response[:size])
+            lengths = (rsp.snp_report_len, rsp.manifest_len, rsp.certificates_len)
+            return QuoteReply(errno.ENOSPC, lengths, (b"", b"", b""))
+        number = result_errno(reply.result)
+        if number:
+            raise Failure(number, result_text(reply.result))
+        if len(reply.response) < size:
+            raise self._malformed(SehCall.QUOTE, "a short response")
+        rsp = SehQuoteRsp.from_buffer_copy(reply.response[:size])
+        lengths = (rsp.snp_report_len, rsp.manifest_len, rsp.certificates_len)
+        if any(length > capacity for length, capacity in zip(lengths, capacities)):
+            raise self._malformed(SehCall.QUOTE, "more quote bytes than capacity")
+        parts = []
+        start = 0
+        for length, capacity in zip(lengths, capacities):
+            end = start + -(-capacity // PAGE_SIZE)
+            parts.append(b"".join(bytes(page.data) for page in pages[start:end])[:length])
+            start = end
+        return QuoteReply(0, lengths, (parts[0], parts[1], parts[2]))
+
+    def quoting_target(self) -> bytes:
+        """QUOTING_TARGET: the 512-byte TARGETINFO of the quoting identity."""
+        self.limits()
+        reply = self._call_raw(SehCall.QUOTING_TARGET)
+        number = result_errno(reply.result)
+        if number:
+            raise Failure(number, result_text(reply.result))
+        size = ctypes.sizeof(SehQuotingTargetRsp)
+        if len(reply.response) < size:
+            raise self._malformed(SehCall.QUOTING_TARGET, "a short response")
+        return bytes(SehQuotingTargetRsp.from_buffer_copy(reply.response[:size]).targetinfo)
+
+    def _call_raw(self, call: SehCall) -> Reply:
+        """A call without request bytes (RCX 0) or pages."""
+        caa = bytearray(SEH_CAA_BUFFER_SIZE)
+        rax, rcx = self.model.call((SEH_PROTOCOL << 32) | call, 0, caa, GuestMemory())
+        return Reply(int(rax), bytes(caa[: min(rcx, SEH_CAA_BUFFER_SIZE)]))

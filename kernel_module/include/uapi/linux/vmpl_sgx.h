@@ -33,6 +33,18 @@
 #define VMPL_SGX_INFO_SIZE_VER0 64
 
 /*
+ * Largest ENCLAVE_QUOTE output buffer (SNP report, manifest or certificate
+ * table) in bytes; a larger length is refused with E2BIG.
+ */
+#define VMPL_SGX_QUOTE_BUFFER_MAX 16384
+
+/* Size of the nonce ENCLAVE_QUOTE binds into the SNP report's REPORT_DATA. */
+#define VMPL_SGX_QUOTE_NONCE_SIZE 64
+
+/* Size of the enclave REPORT ENCLAVE_QUOTE takes (an SGX REPORT). */
+#define VMPL_SGX_QUOTE_REPORT_SIZE 432
+
+/*
  * VMPL_SGX_TRANSPORT_* - How the module reaches the SEH (GET_INFO.transport).
  * @VMPL_SGX_TRANSPORT_NONE: No transport bound.
  * @VMPL_SGX_TRANSPORT_SVSM: SVSM calls to VMPL0 through the Run-VMPL VMGEXIT.
@@ -196,6 +208,50 @@ struct vmpl_sgx_enclave_run {
 	__u8 reserved[184];
 };
 
+/**
+ * struct vmpl_sgx_enclave_quote - Argument of ENCLAVE_QUOTE.
+ * @report: User address of the enclave's 432-byte REPORT; any alignment.
+ * @nonce: User address of the 64-byte nonce; any alignment.
+ * @snp_report: User address of the buffer for the SNP attestation report; may be NULL when snp_report_len is 0.
+ * @manifest: User address of the buffer for the services manifest; may be NULL when manifest_len is 0.
+ * @certificates: User address of the buffer for the certificate table; may be NULL when certificates_len is 0.
+ * @snp_report_len: In the snp_report buffer's size; out the bytes written (or needed, with ENOSPC).
+ * @manifest_len: In the manifest buffer's size; out the bytes written (or needed, with ENOSPC).
+ * @certificates_len: In the certificates buffer's size; out the bytes written (or needed, with ENOSPC); 0 when the SEH has no certificates.
+ * @flags: No flags are defined; must be zero.
+ * @reserved: Must be zero.
+ *
+ * The enclave's REPORT, targeted at the SEH's quoting identity
+ * (QUOTING_TARGET), and a nonce go in; the SNP attestation report, the
+ * services manifest and the certificate table come out. Lengths negotiate as
+ * in the SVSM attestation protocol: each *_len is the buffer's size on input
+ * and the bytes written on output; when a buffer is too small the call fails
+ * with ENOSPC and every *_len holds the size needed. Extensible: new inputs
+ * take reserved bytes, which must be zero today.
+ */
+struct vmpl_sgx_enclave_quote {
+	__u64 report;
+	__u64 nonce;
+	__u64 snp_report;
+	__u64 manifest;
+	__u64 certificates;
+	__u32 snp_report_len;
+	__u32 manifest_len;
+	__u32 certificates_len;
+	__u32 flags;
+	__u8 reserved[72];
+};
+
+/**
+ * struct vmpl_sgx_quoting_target - Result of QUOTING_TARGET: the TARGETINFO of the SEH's quoting identity, which an enclave targets its REPORT at before ENCLAVE_QUOTE.
+ * @targetinfo: An SGX TARGETINFO (struct vmpl_sgx_targetinfo of the enclave header).
+ * @reserved: Zero.
+ */
+struct vmpl_sgx_quoting_target {
+	__u8 targetinfo[512];
+	__u8 reserved[64];
+};
+
 #define VMPL_SGX_MAGIC 0xA4
 
 /*
@@ -242,6 +298,14 @@ struct vmpl_sgx_enclave_run {
 #define VMPL_SGX_IOC_ENCLAVE_RUN \
 	_IOWR(VMPL_SGX_MAGIC, 0x81, struct vmpl_sgx_enclave_run)
 
+/* Turn a REPORT of this initialized enclave, targeted at the quoting identity, into a quote (an SNP report at VMPL 0 binding it and a nonce). */
+#define VMPL_SGX_IOC_ENCLAVE_QUOTE \
+	_IOWR(VMPL_SGX_MAGIC, 0x82, struct vmpl_sgx_enclave_quote)
+
+/* The TARGETINFO of the SEH's quoting identity. Works on any open file. */
+#define VMPL_SGX_IOC_QUOTING_TARGET \
+	_IOR(VMPL_SGX_MAGIC, 0x83, struct vmpl_sgx_quoting_target)
+
 /*
  * Reserved ioctl numbers, never to be used for anything else:
  * 0x03: Kept for SGX_IOC_ENCLAVE_PROVISION.
@@ -249,7 +313,6 @@ struct vmpl_sgx_enclave_run {
  * 0x05: Kept for SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS.
  * 0x06: Kept for SGX_IOC_ENCLAVE_MODIFY_TYPES.
  * 0x07: Kept for SGX_IOC_ENCLAVE_REMOVE_PAGES.
- * 0x82: Kept for ENCLAVE_REPORT (attestation).
  */
 
 /* ---- SGX architectural structures and constants, as the SEH implements them. ---- */
