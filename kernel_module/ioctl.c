@@ -152,6 +152,36 @@ static bool add_range_ok(const struct vmpl_sgx_enclave_add_pages *add, u64 size)
 }
 
 /*
+ * Step 9 with VMPL_SGX_PAGE_ZERO: nothing to copy; each batch is descriptors
+ * with the ZERO flag and no guest page, so no page contents travel.
+ */
+static long add_zero_pages_loop(struct vmpl_sgx_encl *encl,
+				const struct vmpl_sgx_enclave_add_pages *add,
+				u32 secinfo_flags, u32 max_pages, u64 *count,
+				bool *lost)
+{
+	unsigned int n, done;
+	long ret;
+
+	while (*count < add->length) {
+		if (signal_pending(current))
+			return *count ? 0 : -ERESTARTSYS;
+
+		n = min_t(u64, max_pages, (add->length - *count) >> PAGE_SHIFT);
+		ret = vmpl_sgx_seh_add_pages(encl->session, encl->handle, NULL, n,
+					     add->offset + *count, secinfo_flags,
+					     VMPL_SGX_SEH_DESC_FLAG_ZERO, &done,
+					     lost);
+		*count += (u64)done << PAGE_SHIFT;
+		vmpl_sgx_stat_add(VMPL_SGX_STAT_PAGES_ADDED, done);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
  * Step 9: copy and add the pages batch by batch. Returns 0 or an errno;
  * *count holds the bytes added either way.
  */
@@ -167,6 +197,9 @@ static long add_pages_loop(struct vmpl_sgx_encl *encl,
 	bool fault;
 	long ret;
 
+	if (add->flags & VMPL_SGX_PAGE_ZERO)
+		return add_zero_pages_loop(encl, add, secinfo_flags, max_pages,
+					   count, lost);
 	ret = vmpl_sgx_encl_bounce_reserve(encl, min_t(u64, max_pages, add->length >> PAGE_SHIFT));
 	if (ret)
 		return ret;
@@ -241,7 +274,9 @@ long vmpl_sgx_ioc_enclave_add_pages(struct file *file, void __user *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	if (add.flags & ~(u64)VMPL_SGX_PAGE_MEASURE) {		/* 6 */
+	if ((add.flags & ~(u64)(VMPL_SGX_PAGE_MEASURE | VMPL_SGX_PAGE_ZERO)) ||
+	    ((add.flags & VMPL_SGX_PAGE_ZERO) &&
+	     ((add.flags & VMPL_SGX_PAGE_MEASURE) || add.src))) { /* 6 */
 		ret = -EINVAL;
 		goto out;
 	}
@@ -256,7 +291,12 @@ long vmpl_sgx_ioc_enclave_add_pages(struct file *file, void __user *arg)
 	ret = vmpl_sgx_seh_limits_get(encl->session, &lim);
 	if (ret)
 		goto out;
-	ret = add_pages_loop(encl, &add, (u32)secinfo.flags,	/* 9 */
+	if ((add.flags & VMPL_SGX_PAGE_ZERO) &&
+	    !(lim.capabilities & VMPL_SGX_CAP_ZERO_PAGES)) {	/* 9 */
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	ret = add_pages_loop(encl, &add, (u32)secinfo.flags,
 			     lim.max_pages_per_call, &count, &lost);
 out:
 	if (put_user(count, &uadd->count))			/* 10 */

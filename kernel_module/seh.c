@@ -410,10 +410,12 @@ int vmpl_sgx_seh_add_pages(u64 session, u64 handle, struct page **pages,
 	req->handle = handle;
 	req->count = n;
 	for (i = 0; i < n; i++) {
-		req->pages[i].src_gpa = page_to_phys(pages[i]);
 		req->pages[i].offset = offset + (u64)i * PAGE_SIZE;
 		req->pages[i].secinfo_flags = secinfo_flags;
 		req->pages[i].flags = desc_flags;
+		if (!pages)
+			continue;	/* zero page: src_gpa stays 0 */
+		req->pages[i].src_gpa = page_to_phys(pages[i]);
 		ret = vmpl_sgx_seh_call_attach_page(c, pages[i], false);
 		if (ret)
 			goto out;

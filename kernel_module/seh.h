@@ -32,7 +32,8 @@ static_assert(VMPL_SGX_SEH_QUOTE_PAGES * PAGE_SIZE == VMPL_SGX_QUOTE_BUFFER_MAX)
 static_assert(VMPL_SGX_LB_MAX_PAGES >= 3 * VMPL_SGX_SEH_QUOTE_PAGES);
 
 #define SEH_KNOWN_CAPS \
-	(VMPL_SGX_CAP_RUN | VMPL_SGX_CAP_OCALL | VMPL_SGX_CAP_EXCEPTION_INFO)
+	(VMPL_SGX_CAP_RUN | VMPL_SGX_CAP_OCALL | VMPL_SGX_CAP_EXCEPTION_INFO | \
+	 VMPL_SGX_CAP_ZERO_PAGES)
 
 
 /* Core protocol (0) QUERY_PROTOCOL call. */
@@ -236,6 +237,7 @@ int vmpl_sgx_seh_core_query_protocol(u64 session, u32 *min, u32 *max);
  * protocol violation): the enclave must then be treated as broken.
  */
 int vmpl_sgx_seh_create(struct page *secs, u64 *session, u64 *handle, bool *lost);
+/* @pages NULL: @n zero pages (desc_flags ZERO), no guest page named or sent. */
 int vmpl_sgx_seh_add_pages(u64 session, u64 handle, struct page **pages,
 		  unsigned int n, u64 offset, u32 secinfo_flags, u32 desc_flags,
 		  unsigned int *done, bool *lost);

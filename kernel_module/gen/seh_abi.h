@@ -77,8 +77,10 @@
 /*
  * VMPL_SGX_SEH_DESC_FLAG_* - Flags of an ADD_PAGES page descriptor.
  * @VMPL_SGX_SEH_DESC_FLAG_MEASURE: EEXTEND the page after EADD.
+ * @VMPL_SGX_SEH_DESC_FLAG_ZERO: EADD a page of zeros: src_gpa must be 0 and MEASURE clear; no guest page is read.
  */
 #define VMPL_SGX_SEH_DESC_FLAG_MEASURE 0x1
+#define VMPL_SGX_SEH_DESC_FLAG_ZERO 0x2
 
 /*
  * Result codes returned in RAX.

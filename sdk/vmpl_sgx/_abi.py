@@ -68,6 +68,10 @@ class Cap(enum.IntFlag):
     """Enclaves may exit with an ocall that the next RUN answers."""
     EXCEPTION_INFO = 0x4
     """Exception exits report vector, error code and address."""
+    ZERO_PAGES = 0x8
+    """ENCLAVE_ADD_PAGES accepts VMPL_SGX_PAGE_ZERO: unmeasured zero pages added without source
+    data.
+    """
 
 
 class PageFlag(enum.IntFlag):
@@ -75,6 +79,10 @@ class PageFlag(enum.IntFlag):
 
     MEASURE = 0x1
     """Extend the measurement with the page contents (EEXTEND)."""
+    ZERO = 0x2
+    """Add pages of zeros: src must be 0 and nothing is read from it; not with MEASURE. Needs
+    VMPL_SGX_CAP_ZERO_PAGES.
+    """
 
 
 class RunFlag(enum.IntFlag):
@@ -642,6 +650,8 @@ class SehDescFlag(enum.IntFlag):
 
     MEASURE = 0x1
     """EEXTEND the page after EADD."""
+    ZERO = 0x2
+    """EADD a page of zeros: src_gpa must be 0 and MEASURE clear; no guest page is read."""
 
 
 class SehResult(enum.IntEnum):

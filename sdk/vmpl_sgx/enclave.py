@@ -24,6 +24,7 @@ from vmpl_sgx._abi import (
     QUOTE_REPORT_SIZE,
     SECS_SIZE,
     SIGSTRUCT_SIZE,
+    Cap,
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
@@ -79,6 +80,9 @@ Progress = Callable[[int, int], None]
 
 CHUNK_BYTES = 8 << 20
 """Source bytes staged per ENCLAVE_ADD_PAGES call: bounds the memory a large region needs."""
+
+ZERO_CHUNK_BYTES = 256 << 20
+"""Zero pages asked for per ENCLAVE_ADD_PAGES call: nothing is staged, this only paces progress."""
 
 _COUNT_UNTOUCHED = (1 << 64) - 1
 """Put in `count` before the call: still there afterwards means the module never wrote it."""
@@ -142,6 +146,7 @@ class Enclave:
         self._interrupted = InterruptedRuns()
         self._secs = b""
         self._identity: EnclaveIdentity | None = None
+        self._zero_pages: bool | None = None
 
     @classmethod
     def open(cls, backend: str = "auto", path: str = DEVICE_PATH) -> Enclave:
@@ -221,6 +226,51 @@ class Enclave:
                     progress(done, total)
         return done
 
+    def add_zero_pages(
+        self,
+        offset: int,
+        length: int,
+        secinfo_flags: int,
+        *,
+        progress: Progress | None = None,
+    ) -> int:
+        """Unmeasured zero pages at enclave `offset`: with VMPL_SGX_CAP_ZERO_PAGES through
+        ENCLAVE_ADD_PAGES with VMPL_SGX_PAGE_ZERO (no source, nothing copied), otherwise as
+        ordinary unmeasured pages from one reused zero buffer. Same MRENCLAVE either way."""
+        if self._zero_pages is None:
+            self._zero_pages = self.info().has(Cap.ZERO_PAGES)
+        if not self._zero_pages or not length or length % PAGE_SIZE:
+            return self._add_zeros_staged(offset, length, secinfo_flags, progress)
+        secinfo = ctypes.create_string_buffer(bytes(Secinfo(flags=secinfo_flags)))
+        done = 0
+        while done < length:
+            piece = min(ZERO_CHUNK_BYTES, length - done)
+            done += self._add_chunk(
+                0, offset=offset + done, length=piece, secinfo=secinfo,
+                flags=int(PageFlag.ZERO), before=done,
+            )
+            if progress is not None:
+                progress(done, length)
+        return done
+
+    def _add_zeros_staged(
+        self, offset: int, length: int, secinfo_flags: int, progress: Progress | None
+    ) -> int:
+        zeros = memoryview(bytes(min(max(length, 0), CHUNK_BYTES) or PAGE_SIZE))
+        if not length or length % PAGE_SIZE:
+            return self.add_pages(offset, zeros[:length], secinfo_flags, False)
+        done = 0
+        while done < length:
+            piece = min(CHUNK_BYTES, length - done)
+            try:
+                done += self.add_pages(offset + done, zeros[:piece], secinfo_flags, False)
+            except VmplSgxError as error:
+                error.count = done + (error.count or 0)
+                raise
+            if progress is not None:
+                progress(done, length)
+        return done
+
     def _add_chunk(
         self,
         src: int,
@@ -235,7 +285,7 @@ class Enclave:
         empty_calls = 0
         while True:
             arg = EnclaveAddPages(
-                src=src + done,
+                src=src + done if src else 0,  # 0 stays 0: ZERO pages take no source
                 offset=offset + done,
                 length=length - done,
                 secinfo=ctypes.addressof(secinfo),

@@ -4,7 +4,7 @@ Enclave offsets, from 0:
 
     image       the ELF's loadable segments at their addresses, each page with the SECINFO
                 permissions of its segment (R, R+W or R+X; never W and X together); measured
-    heap        optional, R+W, not measured (its contents are whatever the loader put there)
+    heap        optional, R+W, zero pages, not measured (added without building their contents)
     per thread  guard page (never added), stack (R+W), TCS, SSA frames (R+W), thread data
                 (R+W, a struct vmpl_sgx_enclave_thread_data at the page's start); all measured
 
@@ -130,7 +130,7 @@ def layout_from_elf(
     heap_offset = 0
     if params.heap_size:
         heap_offset = cursor
-        regions.append(Region(cursor, bytes(params.heap_size), reg_flags("rw"), False, "heap"))
+        regions.append(Region.zeros(cursor, params.heap_size, reg_flags("rw"), "heap"))
         cursor += params.heap_size
     ssa_frame_size = ssa_frame_pages(params.xfrm, params.miscselect)
     ssa_bytes = params.nssa * ssa_frame_size * PAGE_SIZE

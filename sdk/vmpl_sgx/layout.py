@@ -92,14 +92,26 @@ class Region:
     secinfo_flags: int
     measured: bool = True
     name: str = ""
+    zero_size: int = 0
+    """Bytes of zero pages, with empty `data` and never measured (see `zeros`)."""
+
+    @classmethod
+    def zeros(cls, offset: int, size: int, secinfo_flags: int, name: str = "") -> Region:
+        """`size` bytes of unmeasured zero pages: no contents are built, copied or sent, and
+        backends with VMPL_SGX_CAP_ZERO_PAGES add them with VMPL_SGX_PAGE_ZERO."""
+        return cls(offset, b"", secinfo_flags, False, name, size)
+
+    @property
+    def is_zero(self) -> bool:
+        return self.zero_size > 0
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.zero_size or len(self.data)
 
     @property
     def end(self) -> int:
-        return self.offset + len(self.data)
+        return self.offset + self.size
 
     @property
     def is_tcs(self) -> bool:
@@ -136,8 +148,10 @@ class Layout:
         taken: list[Tuple[int, int, str]] = []
         for region in self.regions:
             label = region.name or f"region at 0x{region.offset:x}"
-            if region.offset % PAGE_SIZE or not region.data or len(region.data) % PAGE_SIZE:
+            if region.offset % PAGE_SIZE or not region.size or region.size % PAGE_SIZE:
                 raise LayoutError(f"{label}: offset and size must be whole pages")
+            if region.zero_size < 0 or (region.is_zero and (region.data or region.measured)):
+                raise LayoutError(f"{label}: a zero region has no data and is not measured")
             if region.end > self.size:
                 raise LayoutError(f"{label} ends at 0x{region.end:x}, beyond 0x{self.size:x}")
             for start, end, other in taken:
@@ -185,7 +199,11 @@ def mrenclave(layout: Layout) -> bytes:
     measurement = Measurement()
     measurement.ecreate(layout.ssa_frame_size, layout.size)
     for region in layout.regions:
-        measurement.add_pages(region.offset, region.data, region.secinfo_flags, region.measured)
+        if region.is_zero:
+            pages = region.size // PAGE_SIZE
+            measurement.add_unmeasured_pages(region.offset, pages, region.secinfo_flags)
+        else:
+            measurement.add_pages(region.offset, region.data, region.secinfo_flags, region.measured)
     return measurement.digest()
 
 
@@ -234,9 +252,13 @@ def load(
     before = 0
     for region in layout.regions:
         report = _offset_progress(progress, before, total)
-        enclave.add_pages(
-            region.offset, region.data, region.secinfo_flags, region.measured, progress=report
-        )
+        if region.is_zero:
+            flags = region.secinfo_flags
+            enclave.add_zero_pages(region.offset, region.size, flags, progress=report)
+        else:
+            enclave.add_pages(
+                region.offset, region.data, region.secinfo_flags, region.measured, progress=report
+            )
         before += region.size
     enclave.init(sigstruct)
 

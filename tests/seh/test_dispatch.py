@@ -13,6 +13,7 @@ from vmpl_sgx._abi import (
     SEH_CAA_BUFFER_SIZE,
     SEH_MAX_PAGES_PER_CALL,
     SEH_PROTOCOL,
+    Cap,
     SehAddPagesReq,
     SehCall,
     SehCreateReq,
@@ -122,13 +123,13 @@ def test_a_short_calling_area_is_a_caller_bug() -> None:
         SehModel().call(seh_rax(SehCall.QUERY), 8, bytearray(100), GuestMemory())
 
 
-def test_query_reports_limits_and_no_capabilities_without_an_executor() -> None:
+def test_query_reports_limits_and_only_zero_pages_without_an_executor() -> None:
     result, rsp = Harness().query()
     assert result is SehResult.SUCCESS and rsp is not None
     assert rsp.version == 1
     assert rsp.max_pages_per_call == SEH_MAX_PAGES_PER_CALL
     assert rsp.max_run_buffer == RUN_BUFFER_MAX
-    assert rsp.capabilities == 0
+    assert rsp.capabilities == Cap.ZERO_PAGES  # the SEH's own; RUN and OCALL need an executor
     assert rsp.max_enclave_size == DEFAULT_MAX_ENCLAVE_SIZE
     assert rsp.reserved == 0
 

@@ -89,7 +89,8 @@ def test_without_an_executor_enter_is_no_image() -> None:
 def test_query_reports_the_executors_capabilities() -> None:
     harness, _ = ready(ScriptedExecutor())
     _, rsp = harness.query()
-    assert rsp is not None and rsp.capabilities == Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO
+    assert rsp is not None
+    assert rsp.capabilities == Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES
 
 
 def test_a_normal_exit_returns_output_and_retval() -> None:

@@ -11,7 +11,7 @@ import errno
 import os
 from typing import List
 
-from vmpl_sgx._abi import PAGE_SIZE, PageType, SecinfoFlag
+from vmpl_sgx._abi import PageType, SecinfoFlag
 from vmpl_sgx.executor import libc
 from vmpl_sgx.executor.messages import Mapping
 from vmpl_sgx.seh.executor import EnclaveView
@@ -57,22 +57,24 @@ class MemoryFile:
             raise
 
     def _fill(self, enclave: EnclaveView) -> List[Mapping]:
-        """Copy every page in and merge consecutive pages of equal protection into mappings."""
+        """Copy every page with contents in and merge runs of equal protection into mappings.
+
+        Zero pages are not written: the file reads as zeros where nothing was written, and
+        holds no memory there until the enclave writes."""
         mappings: List[Mapping] = []
-        run_start, run_pages, run_prot = 0, 0, -1
-        for offset in enclave.page_offsets():
-            flags = enclave.page_flags(offset)
-            prot = page_prot(flags if flags is not None else 0)
-            if prot != libc.PROT_NONE:
-                os.pwrite(self.fd, enclave.read(offset, PAGE_SIZE), offset)
-            if prot == run_prot and offset == run_start + run_pages * PAGE_SIZE:
-                run_pages += 1
+        run_start, run_length, run_prot = 0, 0, -1
+        for offset, length, flags, data in enclave.page_runs():
+            prot = page_prot(flags)
+            if prot != libc.PROT_NONE and data is not None:
+                os.pwrite(self.fd, data, offset)
+            if prot == run_prot and offset == run_start + run_length:
+                run_length += length
                 continue
-            if run_pages:
-                mappings.append(Mapping(run_start, run_pages * PAGE_SIZE, run_prot))
-            run_start, run_pages, run_prot = offset, 1, prot
-        if run_pages:
-            mappings.append(Mapping(run_start, run_pages * PAGE_SIZE, run_prot))
+            if run_length:
+                mappings.append(Mapping(run_start, run_length, run_prot))
+            run_start, run_length, run_prot = offset, length, prot
+        if run_length:
+            mappings.append(Mapping(run_start, run_length, run_prot))
         return [mapping for mapping in mappings if mapping.prot != libc.PROT_NONE]
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ enclave left. Without an executor ENTER answers NO_IMAGE.
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple, Protocol, runtime_checkable
+from typing import Iterator, NamedTuple, Protocol, Tuple, runtime_checkable
 
 from vmpl_sgx._abi import Exit
 
@@ -63,6 +63,10 @@ class EnclaveView(Protocol):
 
     def page_offsets(self) -> Iterator[int]:
         """Offsets of every page, in ascending order."""
+
+    def page_runs(self) -> Iterator[Tuple[int, int, int, bytearray | None]]:
+        """(offset, length, SECINFO flags, contents) of every page in ascending order: a page
+        with contents alone, consecutive zero pages with equal flags as one run (None)."""
 
     def read(self, offset: int, length: int) -> bytes:
         """Enclave bytes at `offset`; raises EnclaveAccessError over a missing page."""

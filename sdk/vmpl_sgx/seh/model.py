@@ -10,8 +10,9 @@ Checks run in a fixed order and the first failure decides the result:
   to the request size and reserved fields zero (INVALID_FORMAT);
 - CREATE: SECS address, ECREATE checks (ECREATE_FAILED), size above
   max_enclave_size (NO_MEMORY);
-- ADD_PAGES: handle, state, count, then per page: source address, offset
-  (BAD_PAGE), SECINFO (BAD_PAGE), descriptor flags (INVALID_PARAMETER),
+- ADD_PAGES: handle, state, count, then per page: source address (none for a
+  ZERO page), offset (BAD_PAGE), SECINFO (BAD_PAGE), descriptor flags
+  (INVALID_PARAMETER, also ZERO with MEASURE or a source address),
   duplicate (PAGE_EXISTS), TCS contents (EADD_FAILED), memory limit (NO_MEMORY);
 - INIT: handle, state, SIGSTRUCT address, SIGSTRUCT fields, signature,
   measurement, attributes;
@@ -41,6 +42,7 @@ from vmpl_sgx._abi import (
     SEH_RUN_PAGES,
     SEH_VERSION,
     SIGSTRUCT_SIZE,
+    Cap,
     Enclu,
     Exit,
     Keyrequest,
@@ -90,6 +92,12 @@ so a large SECS.size costs nothing by itself."""
 
 _DESC_MEASURE = int(SehDescFlag.MEASURE)
 _RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME, SehEnterOp.CONTINUE)
+_DESC_ZERO = int(SehDescFlag.ZERO)
+_ZERO_PAGE = bytes(PAGE_SIZE)
+_PAGES_AT = vars(SehAddPagesReq)["pages"].offset
+_DESC_SIZE = ctypes.sizeof(SehPageDesc)
+MODEL_CAPABILITIES = int(Cap.ZERO_PAGES)
+"""What QUERY reports whatever the executor: zero pages are the SEH's own business."""
 Result = Tuple[SehResult, int]
 _Handler = Callable[[CallingArea, int, GuestMemory], int]
 
@@ -245,7 +253,9 @@ class SehModel:
         request = read_request(SehQueryReq, caa, rcx)
         if request.version < SEH_MIN_VERSION:
             raise SehError(SehResult.INVALID_PARAMETER, f"version {request.version} is too old")
-        capabilities = self.executor.capabilities if self.executor is not None else 0
+        capabilities = MODEL_CAPABILITIES
+        if self.executor is not None:
+            capabilities |= self.executor.capabilities
         response = SehQueryRsp(
             version=min(request.version, SEH_VERSION),
             max_pages_per_call=self.max_pages_per_call,
@@ -291,7 +301,7 @@ class SehModel:
         request = read_request(SehDestroyReq, caa, rcx)
         enclave = self._find(request.handle)
         del self._enclaves[request.handle]
-        self._pages_held -= len(enclave.pages)
+        self._pages_held -= enclave.page_count
         if self.executor is not None:
             self.executor.forget(enclave)
         return 0
@@ -311,6 +321,8 @@ class SehModel:
                 self._expect(enclave, EnclaveState.CREATED)
                 if not 1 <= request.count <= self.max_pages_per_call:
                     raise SehError(SehResult.INVALID_PARAMETER, f"count {request.count}")
+                if self._add_zero_run(enclave, request):
+                    return result, write_response(caa, SehAddPagesRsp(done=request.count))
                 claimed: set[int] = set()
                 for desc in request.pages[: request.count]:
                     accepted.append(self._check_page(enclave, desc, memory, claimed, len(accepted)))
@@ -331,22 +343,62 @@ class SehModel:
     ) -> NewPage:
         """Run the EADD checks on one descriptor; `claimed` holds earlier offsets of the batch."""
         # A private copy first: the guest must not change the page between check and use.
-        data = bytearray(memory.read(desc.src_gpa))
+        # A zero page names no guest page (src_gpa 0) and is stored as no buffer at all.
+        src_gpa, desc_flags = desc.src_gpa, desc.flags
+        zero = bool(desc_flags & _DESC_ZERO)
+        data = None if zero else bytearray(memory.read(src_gpa))
         offset, flags = desc.offset, desc.secinfo_flags
         if offset % PAGE_SIZE or offset >= enclave.size:
             raise SehError(SehResult.BAD_PAGE, f"offset 0x{offset:x} is not a page of the enclave")
         check_secinfo(flags)
-        if desc.flags & ~_DESC_MEASURE:
-            raise SehError(SehResult.INVALID_PARAMETER, f"descriptor flags 0x{desc.flags:x}")
-        if offset in enclave.pages or offset in claimed:
+        if desc_flags & ~(_DESC_MEASURE | _DESC_ZERO) or (
+            zero and (desc_flags & _DESC_MEASURE or src_gpa)
+        ):
+            raise SehError(SehResult.INVALID_PARAMETER, f"descriptor flags 0x{desc_flags:x}")
+        if enclave.has_page(offset) or offset in claimed:
             raise SehError(SehResult.PAGE_EXISTS, f"offset 0x{offset:x} already holds a page")
         if is_tcs(flags):
-            check_tcs(data, enclave.size, enclave.ssa_frame_size, enclave.mode64bit)
+            check_tcs(_ZERO_PAGE if data is None else data, enclave.size,
+                      enclave.ssa_frame_size, enclave.mode64bit)
         held = self._pages_held + pending + 1
         if self.memory_limit is not None and held * PAGE_SIZE > self.memory_limit:
             raise SehError(SehResult.NO_MEMORY, "the SEH's page memory is used up")
         claimed.add(offset)
-        return NewPage(offset, data, flags, bool(desc.flags & _DESC_MEASURE))
+        return NewPage(offset, data, flags, bool(desc_flags & _DESC_MEASURE))
+
+    def _add_zero_run(self, enclave: Enclave, request: SehAddPagesReq) -> bool:
+        """Add the whole batch at once if it is consecutive zero pages that pass every check;
+        False leaves everything as it was for the page-by-page path, which finds the failure."""
+        count = request.count
+        words = memoryview(request).cast("B")[_PAGES_AT : _PAGES_AT + count * _DESC_SIZE]
+        fields = words.cast("Q")  # per descriptor: src_gpa, offset, secinfo_flags | flags << 32
+        first, flags_word = fields[1], fields[2]
+        end = first + count * PAGE_SIZE
+        flags = flags_word & 0xFFFFFFFF
+        if (
+            flags_word >> 32 != _DESC_ZERO
+            or any(fields[0::3])
+            or fields[1::3].tolist() != list(range(first, end, PAGE_SIZE))
+            or fields[2::3].tolist() != [flags_word] * count
+            or first % PAGE_SIZE
+            or end > enclave.size
+            or is_tcs(flags)
+            or enclave.zero.overlaps(first, end)
+            or not enclave.pages.keys().isdisjoint(range(first, end, PAGE_SIZE))
+        ):
+            return False
+        if self.memory_limit is not None and (
+            (self._pages_held + count) * PAGE_SIZE > self.memory_limit
+        ):
+            return False
+        try:
+            check_secinfo(flags)
+        except SehError:
+            return False
+        enclave.add_zero_run(first, count, flags)
+        self._pages_held += count
+        self.stats.count_pages(count, 0)
+        return True
 
     def _commit(self, enclave: Enclave, pages: list[NewPage]) -> None:
         enclave.add_pages(pages)

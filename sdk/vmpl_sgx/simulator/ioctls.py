@@ -24,6 +24,7 @@ from vmpl_sgx._abi import (
     SIGSTRUCT_SIZE,
     VENDOR_INTEL,
     Attr,
+    Cap,
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
@@ -59,6 +60,7 @@ _TYPE_MASK = int(SecinfoFlag.PAGE_TYPE_MASK)
 _PRIVILEGED = int(Attr.PROVISIONKEY | Attr.EINITTOKENKEY)
 # Plain ints: inverting an IntFlag keeps only its declared bits on newer Pythons.
 _MEASURE = int(PageFlag.MEASURE)
+_ZERO = int(PageFlag.ZERO)
 _ARG_UNREADABLE = "the argument struct cannot be read"
 _RUN_SIZE = ctypes.sizeof(EnclaveRun)
 _RUN_RESERVED_AT = vars(EnclaveRun)["reserved"].offset
@@ -252,6 +254,9 @@ class _Adder:
         self.count = 0
 
     def run(self, max_pages: int) -> None:
+        if self.add.flags & _ZERO:
+            self._run_zero(max_pages)
+            return
         add, file = self.add, self.call.file
         assert file.session is not None
         bounce = bytearray(min(max_pages, add.length // PAGE_SIZE) * PAGE_SIZE)
@@ -282,6 +287,20 @@ class _Adder:
             if copied < n:
                 address = add.src + self.count
                 raise Failure(errno.EFAULT, f"the source page at 0x{address:x} cannot be read")
+
+    def _run_zero(self, max_pages: int) -> None:
+        """Zero pages: nothing to copy, descriptors without a guest page."""
+        add, file = self.add, self.call.file
+        assert file.session is not None
+        while self.count < add.length:
+            n = min(max_pages, (add.length - self.count) // PAGE_SIZE)
+            done, number, why = file.session.add_zero_pages(
+                file.handle, n, add.offset + self.count, self.secinfo_flags
+            )
+            self.count += done * PAGE_SIZE
+            if number:
+                where = add.offset + self.count
+                raise Failure(number, f"{why} at enclave offset 0x{where:x}")
 
     def _copy(self, src: int, n: int, bounce: bytearray) -> int:
         """Copy up to `n` pages from `src` into `bounce`; returns how many could be read."""
@@ -316,13 +335,18 @@ def enclave_add_pages(call: Call) -> None:
             if add.src % PAGE_SIZE:  # 4
                 raise Failure(errno.EINVAL, f"src 0x{add.src:x} is not page-aligned")
             _check_range(add, file.size)  # 5
-            if add.flags & ~_MEASURE:  # 6
+            if add.flags & ~(_MEASURE | _ZERO):  # 6
                 raise Failure(errno.EINVAL, f"flags 0x{add.flags:x} has unknown bits")
+            if add.flags & _ZERO and (add.flags & _MEASURE or add.src):
+                raise Failure(errno.EINVAL, "ZERO pages are never measured and take src 0")
             raw = call.read_user(add.secinfo, ctypes.sizeof(Secinfo), "the 64-byte SECINFO")  # 7
             check_secinfo(raw)  # 8
             # Bits 63-32 were rejected above; the page descriptor has 32 bits for them.
             adder.secinfo_flags = Secinfo.from_buffer_copy(raw).flags & 0xFFFFFFFF
-            adder.run(call.limits().max_pages_per_call)  # 9
+            limits = call.limits()
+            if add.flags & _ZERO and not limits.capabilities & Cap.ZERO_PAGES:  # 9
+                raise Failure(errno.EOPNOTSUPP, "the SEH cannot add zero pages (no ZERO_PAGES)")
+            adder.run(limits.max_pages_per_call)
         except Failure as caught:
             failure = caught
         count_offset = vars(EnclaveAddPages)["count"].offset  # 10

@@ -10,6 +10,7 @@ SehModel.enter, with the same checks and results and without the request struct 
 
 from __future__ import annotations
 
+import array
 import ctypes
 import errno
 import threading
@@ -33,6 +34,7 @@ from vmpl_sgx._abi import (
     SehCall,
     SehCreateReq,
     SehCreateRsp,
+    SehDescFlag,
     SehDestroyReq,
     SehEnterOp,
     SehEnterRsp,
@@ -52,7 +54,7 @@ from vmpl_sgx.simulator.failure import Failure
 DEFAULT_RETRIES = 16
 """As the module's seh_retries parameter."""
 
-KNOWN_CAPABILITIES = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO)
+KNOWN_CAPABILITIES = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES)
 
 _GPA_BASE = 0x1_0000_0000
 """Where the made-up guest-physical addresses of one call's pages start."""
@@ -105,6 +107,17 @@ def _is_generic(result: int) -> bool:
 
 
 _EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
+_DESC_SIZE = ctypes.sizeof(SehPageDesc)
+_ZERO_DESC = int(SehDescFlag.ZERO)
+
+
+def _zero_descs(offset: int, count: int, secinfo_flags: int) -> bytes:
+    """The descriptors of `count` zero pages from `offset`, packed as the request holds them:
+    per descriptor the words src_gpa (0), offset, secinfo_flags | flags << 32."""
+    words = array.array("Q", bytes(count * _DESC_SIZE))
+    words[1::3] = array.array("Q", range(offset, offset + count * PAGE_SIZE, PAGE_SIZE))
+    words[2::3] = array.array("Q", [secinfo_flags | _ZERO_DESC << 32]) * count
+    return words.tobytes()
 
 
 class Limits(NamedTuple):
@@ -265,6 +278,17 @@ class SehSession:
             desc.secinfo_flags = secinfo_flags
             desc.flags = desc_flags
         reply = self._call(SehCall.ADD_PAGES, request, [Page(page, False) for page in pages])
+        return self._added(reply, len(pages))
+
+    def add_zero_pages(
+        self, handle: int, count: int, offset: int, secinfo_flags: int
+    ) -> Tuple[int, int, str]:
+        """ADD_PAGES of `count` consecutive zero pages: ZERO descriptors, no guest pages."""
+        request = SehAddPagesReq(handle=handle, count=count)
+        ctypes.memmove(request.pages, _zero_descs(offset, count, secinfo_flags), count * _DESC_SIZE)
+        return self._added(self._call(SehCall.ADD_PAGES, request, ()), count)
+
+    def _added(self, reply: Reply, count: int) -> Tuple[int, int, str]:
         number = result_errno(reply.result)
         if _is_generic(reply.result):
             return 0, number, result_text(reply.result)
@@ -272,7 +296,7 @@ class SehSession:
         if len(reply.response) < size:
             raise self._malformed(SehCall.ADD_PAGES, "no ADD_PAGES response")
         done = SehAddPagesRsp.from_buffer_copy(reply.response[:size]).done
-        if done > len(pages) or (not number and done != len(pages)):
+        if done > count or (not number and done != count):
             raise self._malformed(SehCall.ADD_PAGES, "an impossible page count")
         return done, number, result_text(reply.result) if number else ""
 

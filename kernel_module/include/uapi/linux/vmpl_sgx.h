@@ -61,16 +61,20 @@
  * @VMPL_SGX_CAP_RUN: ENCLAVE_RUN enters enclave code.
  * @VMPL_SGX_CAP_OCALL: Enclaves may exit with an ocall that the next RUN answers.
  * @VMPL_SGX_CAP_EXCEPTION_INFO: Exception exits report vector, error code and address.
+ * @VMPL_SGX_CAP_ZERO_PAGES: ENCLAVE_ADD_PAGES accepts VMPL_SGX_PAGE_ZERO: unmeasured zero pages added without source data.
  */
 #define VMPL_SGX_CAP_RUN 0x1
 #define VMPL_SGX_CAP_OCALL 0x2
 #define VMPL_SGX_CAP_EXCEPTION_INFO 0x4
+#define VMPL_SGX_CAP_ZERO_PAGES 0x8
 
 /*
  * VMPL_SGX_PAGE_* - Flags of ENCLAVE_ADD_PAGES, as in Linux SGX.
  * @VMPL_SGX_PAGE_MEASURE: Extend the measurement with the page contents (EEXTEND).
+ * @VMPL_SGX_PAGE_ZERO: Add pages of zeros: src must be 0 and nothing is read from it; not with MEASURE. Needs VMPL_SGX_CAP_ZERO_PAGES.
  */
 #define VMPL_SGX_PAGE_MEASURE 0x1
+#define VMPL_SGX_PAGE_ZERO 0x2
 
 /*
  * VMPL_SGX_RUN_* - Flags of ENCLAVE_RUN (RUN.flags). A module that predates a flag answers EINVAL to it, as to any unknown bit.
@@ -110,7 +114,7 @@ struct vmpl_sgx_enclave_create {
 
 /**
  * struct vmpl_sgx_enclave_add_pages - Argument of ENCLAVE_ADD_PAGES (same layout as Linux's struct sgx_enclave_add_pages).
- * @src: User address of the source data; must be page-aligned.
+ * @src: User address of the source data; must be page-aligned (0 with VMPL_SGX_PAGE_ZERO).
  * @offset: Page-aligned offset of the first page inside the enclave.
  * @length: Bytes to add; non-zero and a multiple of the page size.
  * @secinfo: User address of a 64-byte SECINFO applied to every page; any alignment.
