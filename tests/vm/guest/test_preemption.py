@@ -224,7 +224,7 @@ def test_a_thread_moved_between_slices_completes(
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         pytest.fail(f"the guest has {len(cpus)} CPU; the tier boots 2")
-    start_seh("--slice-ms", "50")
+    start_seh(None, "--slice-ms", "50")
     app = load_app(images["faults"], guest_key())
     try:
         rounds = rounds_for(app, 3.0)
@@ -260,7 +260,7 @@ def test_signals_between_slices_never_lose_the_result(
 ) -> None:
     """Without SA_RESTART each signal ends the RUN with EINTR and the same RUN resumes the
     entry; with SA_RESTART the kernel restarts it. The result is the entry's own."""
-    start_seh("--slice-ms", "50")
+    start_seh(None, "--slice-ms", "50")
     app = load_app(images["faults"], guest_key())
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
@@ -291,7 +291,7 @@ def test_signals_between_slices_never_lose_the_result(
 def test_cancel_gives_up_a_parked_looping_entry(
     start_seh: SehStarter, images: Dict[str, Path]
 ) -> None:
-    start_seh("--slice-ms", "50")
+    start_seh(None, "--slice-ms", "50")
     app = load_app(images["faults"], guest_key())
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
@@ -317,7 +317,7 @@ def test_cancel_gives_up_a_parked_looping_entry(
 
 
 def test_sdk_timeout_resume_and_cancel(start_seh: SehStarter, images: Dict[str, Path]) -> None:
-    start_seh("--slice-ms", "50")
+    start_seh(None, "--slice-ms", "50")
     app = load_app(images["faults"], guest_key())
     try:
         with pytest.raises(RunTimeoutError):
@@ -345,7 +345,7 @@ def test_keyboard_interrupt_then_another_ecall_never_returns_the_old_output(
 ) -> None:
     """Ctrl-C in a long ecall, then a different ecall: EntryParkedError, never the old
     output; after cancel() the new ecall runs and returns its own output."""
-    start_seh("--slice-ms", "50")
+    start_seh(None, "--slice-ms", "50")
     app = load_app(images["faults"], guest_key())
     previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
     try:
