@@ -441,7 +441,7 @@ class SehModel:
         if exit_info is None:  # still running: parked until the continuation
             return SehResult.INCOMPLETE, 0
         self._store_output(exit_info.output, outputs, memory)
-        return SehResult.SUCCESS, write_response(caa, _enter_response(exit_info))
+        return SehResult.SUCCESS, write_response(caa, enter_response(exit_info))
 
     def enter(  # noqa: PLR0917 - the fields of one ENTER request
         self,
@@ -653,7 +653,8 @@ class SehModel:
             memory.write(gpa, chunk)
 
 
-def _enter_response(exit_info: ExitInfo) -> SehEnterRsp:
+def enter_response(exit_info: ExitInfo) -> SehEnterRsp:
+    """The ENTER response that reports `exit_info` (the output travels separately)."""
     response = SehEnterRsp(exit_kind=exit_info.kind, output_len=len(exit_info.output))
     if exit_info.kind == Exit.NORMAL:
         response.retval = exit_info.retval

@@ -49,6 +49,7 @@ from vmpl_sgx._abi import (
     SehResult,
 )
 from vmpl_sgx.seh import ExitInfo, GuestMemory, SehModel
+from vmpl_sgx.seh.model import enter_response
 from vmpl_sgx.simulator.failure import Failure
 
 DEFAULT_RETRIES = 16
@@ -327,17 +328,7 @@ class SehSession:
             data=data,
             output_capacity=output_capacity,
         )
-        kind = exit_info.kind
-        rsp = SehEnterRsp(exit_kind=kind, output_len=len(exit_info.output))
-        if kind == Exit.NORMAL:
-            rsp.retval = exit_info.retval
-        elif kind == Exit.OCALL:
-            rsp.call_id = exit_info.call_id
-        else:
-            rsp.exception_vector = exit_info.exception_vector
-            rsp.exception_error_code = exit_info.exception_error_code
-            rsp.exception_addr = exit_info.exception_addr
-        return rsp, bytes(exit_info.output)
+        return enter_response(exit_info), bytes(exit_info.output)
 
     def enter_exit(
         self,
