@@ -1,7 +1,8 @@
 """ABI compatibility: a committed snapshot of a released ABI and the rules it imposes.
 
-Growth is allowed (new structs, ioctls, constants, enum entries, result codes);
-anything the baseline has must keep its number, place and size.
+Growth is allowed (new structs, ioctls, constants, enum entries, result codes, fields
+carved out of reserved bytes); anything the baseline has must keep its number, place and
+size.
 """
 
 from __future__ import annotations
@@ -46,6 +47,46 @@ def _prefix_problems(kind: str, old: list[Any], new: list[Any]) -> list[str]:
     return problems
 
 
+_SCALAR_SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
+
+
+def _field_problems(kind: str, old: list[Any], new: list[Any]) -> list[str]:
+    """As _prefix_problems, except that new fields may take over reserved bytes: a reserved
+    u8 array may become scalar fields that fill exactly its bytes (the rest reserved)."""
+    problems = []
+    index = 0
+    for item in old:
+        if index >= len(new):
+            problems.append(f"{kind}: {item[0]} removed")
+            continue
+        after = index + 1 if new[index] == item else _carved(item, new, index)
+        if after is None:
+            problems.append(
+                f"{kind}: {item} became {new[index]} (renumbered, reordered or removed)"
+            )
+            after = index + 1
+        index = after
+    return problems
+
+
+def _carved(reserved: list[Any], new: list[Any], start: int) -> int | None:
+    """Index past the new fields that fill exactly the bytes of `reserved`, or None."""
+    name, kind, count, offset = reserved
+    if not name.startswith("reserved") or kind != "u8":
+        return None
+    end = offset + count
+    for index in range(start, len(new)):
+        _, new_kind, new_count, new_offset = new[index]
+        if new_offset != offset or new_kind not in _SCALAR_SIZES:
+            return None
+        offset += _SCALAR_SIZES[new_kind] * new_count
+        if offset == end:
+            return index + 1
+        if offset > end:
+            return None
+    return None
+
+
 def compare(old: Snapshot, new: Snapshot) -> list[str]:
     """Every way `new` breaks what `old` promised; empty when compatible."""
     problems: list[str] = []
@@ -58,7 +99,7 @@ def compare(old: Snapshot, new: Snapshot) -> list[str]:
             continue
         if current["size"] != struct["size"]:
             problems.append(f"struct {name} resized {struct['size']} -> {current['size']}")
-        problems += _prefix_problems(f"struct {name} field", struct["fields"], current["fields"])
+        problems += _field_problems(f"struct {name} field", struct["fields"], current["fields"])
     problems += _prefix_problems("ioctl", old["ioctls"], new["ioctls"])
     for name, value in old["constants"].items():
         if new["constants"].get(name) != value:

@@ -502,7 +502,8 @@ static bool run_resumes(const struct seh_call *c,
 
 /* Step 11: the fields RUN writes back after an exit. */
 static void run_write_back(struct vmpl_sgx_enclave_run *run,
-			   const struct vmpl_sgx_seh_enter_rsp *rsp)
+			   const struct vmpl_sgx_seh_enter_rsp *rsp,
+			   const struct vmpl_sgx_seh_enter_fault *fault)
 {
 	bool exception = rsp->exit_kind == VMPL_SGX_EXIT_EXCEPTION;
 
@@ -511,6 +512,7 @@ static void run_write_back(struct vmpl_sgx_enclave_run *run,
 	run->exception_vector = exception ? rsp->exception_vector : 0;
 	run->exception_error_code = exception ? rsp->exception_error_code : 0;
 	run->exception_addr = exception ? rsp->exception_addr : 0;
+	run->exception_rip = exception ? fault->exception_rip : 0;
 	if (rsp->exit_kind == VMPL_SGX_EXIT_OCALL)
 		run->call_id = rsp->call_id;
 	run->exit_kind = rsp->exit_kind;
@@ -550,6 +552,7 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	struct page *in[VMPL_SGX_SEH_RUN_PAGES] = {};
 	struct page *out[VMPL_SGX_SEH_RUN_PAGES] = {};
 	struct vmpl_sgx_seh_enter_rsp rsp;
+	struct vmpl_sgx_seh_enter_fault fault = {};
 	struct vmpl_sgx_enclave_run run;
 	struct seh_call *c = NULL;
 	struct seh_limits lim;
@@ -618,7 +621,7 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 			goto free;
 		}
 	}
-	ret = vmpl_sgx_seh_enter_finish(c, &rsp, &lost);		/* 10 */
+	ret = vmpl_sgx_seh_enter_finish(c, &rsp, &fault, &lost);	/* 10 */
 	if (ret == -ERESTARTSYS) {
 		/* The entry stays parked at the SEH; the same RUN resumes it. */
 		vmpl_sgx_stat_add(VMPL_SGX_STAT_INTERRUPTED, 1);
@@ -638,7 +641,7 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	else
 		ret = run_copy_output(c, run.output, rsp.output_len);
 	if (!ret) {
-		run_write_back(&run, &rsp);
+		run_write_back(&run, &rsp, &fault);
 		if (copy_to_user(arg, &run, sizeof(run)))
 			ret = -EFAULT;
 	}

@@ -532,10 +532,11 @@ full:
  * slice. -ERESTARTSYS: a signal arrived; the entry stays parked (at the SEH
  * between slices, or with its slice at the gate): call again to resume it.
  * On success the output is in the call's writable pages, rsp->output_len
- * bytes of it.
+ * bytes of it, and *fault holds the seh_enter_fault that follows the
+ * response (zero if the SEH sent none); a re-read gives the same both.
  */
 int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
-		     bool *lost)
+		     struct vmpl_sgx_seh_enter_fault *fault, bool *lost)
 {
 	const struct vmpl_sgx_seh_enter_req *req = (const void *)c->req;
 	int ret;
@@ -555,6 +556,9 @@ int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp 
 	if (c->rsp_len < sizeof(*rsp))
 		return seh_malformed(c, lost, "a short ENTER response");
 	memcpy(rsp, c->rsp, sizeof(*rsp));
+	memset(fault, 0, sizeof(*fault));
+	if (c->rsp_len >= sizeof(*rsp) + sizeof(*fault))
+		memcpy(fault, c->rsp + sizeof(*rsp), sizeof(*fault));
 	switch (rsp->exit_kind) {
 	case VMPL_SGX_EXIT_NORMAL:
 	case VMPL_SGX_EXIT_OCALL:

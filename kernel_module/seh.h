@@ -33,7 +33,7 @@ static_assert(VMPL_SGX_LB_MAX_PAGES >= 3 * VMPL_SGX_SEH_QUOTE_PAGES);
 
 #define SEH_KNOWN_CAPS \
 	(VMPL_SGX_CAP_RUN | VMPL_SGX_CAP_OCALL | VMPL_SGX_CAP_EXCEPTION_INFO | \
-	 VMPL_SGX_CAP_ZERO_PAGES)
+	 VMPL_SGX_CAP_ZERO_PAGES | VMPL_SGX_CAP_EXCEPTION_RIP)
 
 
 /* Core protocol (0) QUERY_PROTOCOL call. */
@@ -248,7 +248,7 @@ struct seh_call *vmpl_sgx_seh_enter_prepare(u64 session, u64 handle, u64 tcs_off
 				   struct page **in, u32 input_len,
 				   struct page **out, u32 output_capacity);
 int vmpl_sgx_seh_enter_finish(struct seh_call *c, struct vmpl_sgx_seh_enter_rsp *rsp,
-		     bool *lost);
+		     struct vmpl_sgx_seh_enter_fault *fault, bool *lost);
 int vmpl_sgx_seh_enter_abandon(u64 session, u64 handle, u64 tcs_offset, bool *lost);
 int vmpl_sgx_seh_destroy(u64 session, u64 handle);
 

@@ -57,7 +57,8 @@ static_assert(offsetof(struct vmpl_sgx_enclave_run, output_capacity) == 52);
 static_assert(offsetof(struct vmpl_sgx_enclave_run, output_len) == 56);
 static_assert(offsetof(struct vmpl_sgx_enclave_run, flags) == 60);
 static_assert(offsetof(struct vmpl_sgx_enclave_run, retval) == 64);
-static_assert(offsetof(struct vmpl_sgx_enclave_run, reserved) == 72);
+static_assert(offsetof(struct vmpl_sgx_enclave_run, exception_rip) == 72);
+static_assert(offsetof(struct vmpl_sgx_enclave_run, reserved) == 80);
 
 static_assert(sizeof(struct vmpl_sgx_enclave_quote) == 128);
 static_assert(offsetof(struct vmpl_sgx_enclave_quote, report) == 0);
@@ -199,6 +200,10 @@ static_assert(offsetof(struct vmpl_sgx_seh_enter_rsp, exception_vector) == 12);
 static_assert(offsetof(struct vmpl_sgx_seh_enter_rsp, exception_error_code) == 14);
 static_assert(offsetof(struct vmpl_sgx_seh_enter_rsp, exception_addr) == 16);
 static_assert(offsetof(struct vmpl_sgx_seh_enter_rsp, retval) == 24);
+
+static_assert(sizeof(struct vmpl_sgx_seh_enter_fault) == 16);
+static_assert(offsetof(struct vmpl_sgx_seh_enter_fault, exception_rip) == 0);
+static_assert(offsetof(struct vmpl_sgx_seh_enter_fault, reserved) == 8);
 
 static_assert(sizeof(struct vmpl_sgx_seh_destroy_req) == 8);
 static_assert(offsetof(struct vmpl_sgx_seh_destroy_req, handle) == 0);

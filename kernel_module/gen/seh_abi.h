@@ -259,6 +259,16 @@ struct vmpl_sgx_seh_enter_rsp {
 };
 
 /**
+ * struct vmpl_sgx_seh_enter_fault - Follows seh_enter_rsp in the ENTER response of an SEH that reports CAP_EXCEPTION_RIP (RCX then counts both); a response without it tells no instruction.
+ * @exception_rip: Faulting instruction's enclave linear address on an exception exit of a DEBUG enclave; 0 for other enclaves (SGX shows their instruction pointer to no one), other exits, or if unknown.
+ * @reserved: Zero.
+ */
+struct vmpl_sgx_seh_enter_fault {
+	__u64 exception_rip;
+	__u64 reserved;
+};
+
+/**
  * struct vmpl_sgx_seh_destroy_req - DESTROY request.
  * @handle: Enclave handle.
  */

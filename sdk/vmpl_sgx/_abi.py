@@ -72,6 +72,8 @@ class Cap(enum.IntFlag):
     """ENCLAVE_ADD_PAGES accepts VMPL_SGX_PAGE_ZERO: unmeasured zero pages added without source
     data.
     """
+    EXCEPTION_RIP = 0x10
+    """Exception exits also report the faulting instruction (RUN.exception_rip)."""
 
 
 class PageFlag(enum.IntFlag):
@@ -212,7 +214,8 @@ class EnclaveRun(ctypes.Structure):
     """Argument of ENCLAVE_RUN. Starts like Linux's struct sgx_enclave_run; everything after
 exception_addr is specific to vmpl-sgx. Input fields are tcs, function, call_id, input,
 input_len, output, output_capacity and flags; the module writes back function, exception_*,
-call_id (on an ocall exit), exit_kind, output_len and retval.
+call_id (on an ocall exit), exit_kind, output_len and retval. New output fields are carved from
+the reserved tail, so the struct keeps its size.
 """
 
     tcs: int
@@ -229,6 +232,7 @@ call_id (on an ocall exit), exit_kind, output_len and retval.
     output_len: int
     flags: int
     retval: int
+    exception_rip: int
     reserved: ctypes.Array[ctypes.c_uint8]
     _fields_ = [
         ("tcs", ctypes.c_uint64),
@@ -245,7 +249,8 @@ call_id (on an ocall exit), exit_kind, output_len and retval.
         ("output_len", ctypes.c_uint32),
         ("flags", ctypes.c_uint32),
         ("retval", ctypes.c_uint64),
-        ("reserved", ctypes.c_uint8 * 184),
+        ("exception_rip", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint8 * 176),
     ]
     C_NAME: ClassVar[str] = "struct vmpl_sgx_enclave_run"
     """The C declaration of this struct."""
@@ -967,6 +972,23 @@ class SehEnterRsp(ctypes.Structure):
     C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_enter_rsp"
     """The C declaration of this struct."""
     RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields that must be zero."""
+
+
+class SehEnterFault(ctypes.Structure):
+    """Follows seh_enter_rsp in the ENTER response of an SEH that reports CAP_EXCEPTION_RIP (RCX then
+counts both); a response without it tells no instruction.
+"""
+
+    exception_rip: int
+    reserved: int
+    _fields_ = [
+        ("exception_rip", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64),
+    ]
+    C_NAME: ClassVar[str] = "struct vmpl_sgx_seh_enter_fault"
+    """The C declaration of this struct."""
+    RESERVED_FIELDS: ClassVar[tuple[str, ...]] = ("reserved",)
     """Fields that must be zero."""
 
 

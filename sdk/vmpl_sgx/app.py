@@ -75,9 +75,9 @@ class EcallError(SdkError):
 class EnclaveFaultError(SdkError):
     """Enclave code faulted: the RUN ended with an exception exit and the ecall is over.
 
-    `rip` is the faulting instruction's linear address, 0 while the backend does not report
-    it (none does yet: ENCLAVE_RUN has no field for it so far); `where` names it as
-    function+offset when the image's symbols are known, else as an address."""
+    `rip` is the faulting instruction's linear address (0 unless the backend reports it,
+    which it does for DEBUG enclaves only); `where` names it as function+offset when the
+    image's symbols are known, else as an address."""
 
     def __init__(
         self, call_id: int, vector: int, error_code: int, address: int, *, rip: int = 0,

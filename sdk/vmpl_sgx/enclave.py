@@ -109,8 +109,8 @@ class ExceptionInfo:
     address: int
     """Faulting enclave linear address."""
     rip: int = 0
-    """Enclave linear address of the faulting instruction; 0 while the backend does not say
-    (no backend reports it yet)."""
+    """Enclave linear address of the faulting instruction; 0 if the backend does not say
+    (GET_INFO without VMPL_SGX_CAP_EXCEPTION_RIP)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -387,7 +387,7 @@ class Enclave:
                 raise
             self._interrupted.finished(tcs)
             (_, done_function, vector, error_code, address, done_call_id, kind, _, _, _, _,
-             output_len, _, retval) = RUN_FIELDS.unpack_from(buffer)
+             output_len, _, retval, rip) = RUN_FIELDS.unpack_from(buffer)
             output = slot.output(output_len)
         finally:
             slot.lock.release()
@@ -403,7 +403,9 @@ class Enclave:
             retval=retval,
             ocall_id=done_call_id if exit_kind is Exit.OCALL else None,
             exception=(
-                ExceptionInfo(vector, error_code, address) if exit_kind is Exit.EXCEPTION else None
+                ExceptionInfo(vector, error_code, address, rip)
+                if exit_kind is Exit.EXCEPTION
+                else None
             ),
             function=done_function,
         )
@@ -568,6 +570,7 @@ def _result_of(exit_info: ExitInfo, function: int) -> RunResult:
                 exit_info.exception_vector,
                 exit_info.exception_error_code,
                 exit_info.exception_addr,
+                exit_info.exception_rip,
             )
             if kind == Exit.EXCEPTION
             else None

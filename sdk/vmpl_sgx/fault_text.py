@@ -1,9 +1,9 @@
 """What an exception exit says in words: `#PF reading 0x0 at handle_request+0x1c`.
 
-The place comes from the faulting instruction (ExceptionInfo.rip, once a backend reports
-it; meant for DEBUG enclaves only) and the function symbols of the enclave's image; without
-either the instruction's address, or nothing, stands in. No line numbers: they would need
-the image's DWARF line table.
+The place comes from the faulting instruction (RUN.exception_rip, reported for DEBUG
+enclaves only) and the function symbols of the enclave's image; without either the
+instruction's address, or nothing, stands in. No line numbers: they would need the image's
+DWARF line table.
 """
 
 from __future__ import annotations

@@ -23,10 +23,10 @@ from vmpl_sgx.usermem import OWNED
 
 RUN_SIZE = ctypes.sizeof(EnclaveRun)
 _RESERVED = int(vars(EnclaveRun)["reserved"].offset)
-RUN_FIELDS = struct.Struct("<QIHHQIIQQIIIIQ")
+RUN_FIELDS = struct.Struct("<QIHHQIIQQIIIIQQ")
 """EnclaveRun up to its reserved bytes: tcs, function, exception vector, error code and
 address, call_id, exit_kind, input, output, input_len, output_capacity, output_len, flags,
-retval."""
+retval, exception_rip."""
 if RUN_FIELDS.size != _RESERVED:
     raise ImportError("RUN_FIELDS does not match struct vmpl_sgx_enclave_run")
 _ZERO_RESERVED = bytes(RUN_SIZE - _RESERVED)
@@ -60,7 +60,7 @@ class RunSlot:
         output_address = self._output_buffer(output_capacity) if output_capacity else 0
         RUN_FIELDS.pack_into(
             self.arg, 0, tcs, function, 0, 0, 0, call_id, 0,
-            input_address, output_address, len(data), output_capacity, 0, 0, 0,
+            input_address, output_address, len(data), output_capacity, 0, 0, 0, 0,
         )
         self.arg[_RESERVED:] = _ZERO_RESERVED
 

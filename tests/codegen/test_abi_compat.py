@@ -87,3 +87,42 @@ def test_breaking_changes_are_caught(mutate: Any, message: str) -> None:
     problems = compare(baseline(), mutated(mutate))
     assert problems
     assert any(message in p for p in problems), problems
+
+
+def _run_fields(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    run = next(s for s in user(spec)["structs"] if s["name"] == "enclave_run")
+    fields: list[dict[str, Any]] = run["fields"]
+    return fields
+
+
+def _carve(*new: dict[str, Any], left: int) -> Any:
+    """Replace enclave_run's reserved tail by `new` fields and `left` reserved bytes."""
+
+    def mutate(spec: dict[str, Any]) -> None:
+        fields = _run_fields(spec)
+        fields.pop()
+        fields.extend(new)
+        if left:
+            fields.append({"name": "reserved", "type": "u8", "count": left, "reserved": True,
+                           "doc": "Zero."})
+
+    return mutate
+
+
+def test_carving_fields_out_of_reserved_bytes_is_allowed() -> None:
+    # What the spec does already (exception_rip); one more u32 pair from what is left.
+    extra = [{"name": "a", "type": "u32", "doc": "a"}, {"name": "b", "type": "u32", "doc": "b"}]
+    fields = _run_fields(load_yaml(SPEC_PATH))
+    left = fields[-1]["count"] - 8
+    assert compare(baseline(), mutated(_carve(*extra, left=left))) == []
+
+
+def test_carving_that_does_not_fill_the_reserved_bytes_exactly_is_caught() -> None:
+    fields = _run_fields(load_yaml(SPEC_PATH))
+    # The remainder eight bytes short: the struct shrinks.
+    short = _carve(left=fields[-1]["count"] - 8)
+    assert any("resized" in p or "became" in p for p in compare(baseline(), mutated(short)))
+    # A field that is not a plain integer cannot take over reserved bytes.
+    nested = {"name": "n", "type": "enclave_create", "doc": "n"}  # a struct of one u64
+    problems = compare(baseline(), mutated(_carve(nested, left=fields[-1]["count"] - 8)))
+    assert any("became" in p for p in problems), problems

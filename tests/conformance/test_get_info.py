@@ -26,7 +26,8 @@ def test_before_create(handle: Backend, target: Target) -> None:
     assert info.transport in target.expected_transports()
     assert 1 <= info.max_pages_per_call <= _abi.SEH_MAX_PAGES_PER_CALL
     assert info.max_run_buffer <= _abi.RUN_BUFFER_MAX
-    assert info.capabilities & ~int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES) == 0
+    known = Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES | Cap.EXCEPTION_RIP
+    assert info.capabilities & ~int(known) == 0
     assert info.max_enclave_size >= _abi.MIN_ENCLAVE_SIZE
 
 

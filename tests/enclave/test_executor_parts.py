@@ -53,15 +53,15 @@ def test_malformed_messages(data: bytes) -> None:
 
 def test_fault_mapping() -> None:
     page_fault = messages.Crash(signal.SIGSEGV, SEGV_MAPERR, 14, 6, 0x1000, 0x2000)
-    assert from_crash(page_fault) == (VECTOR_PF, 6, 0x1000)
+    assert from_crash(page_fault) == (VECTOR_PF, 6, 0x1000, 0x2000)  # rip: the instruction
     general = messages.Crash(signal.SIGSEGV, SI_KERNEL, 13, 0, 0, 0x2000)
-    assert from_crash(general) == (VECTOR_GP, 0, 0x2000)
+    assert from_crash(general) == (VECTOR_GP, 0, 0x2000, 0x2000)
     breakpoint_ = messages.Crash(signal.SIGTRAP, SI_KERNEL, 3, 0, 0, 0x2001)
-    assert from_crash(breakpoint_) == (VECTOR_BP, 0, 0x2001)
+    assert from_crash(breakpoint_) == (VECTOR_BP, 0, 0x2001, 0x2001)
     # Sent by kill(): no trap number to trust, the signal decides.
     assert from_crash(messages.Crash(signal.SIGILL, 0, 0, 0, 0, 0x3000)).vector == VECTOR_UD
     assert from_crash(messages.Crash(signal.SIGFPE, -6, 14, 0, 0, 0)).vector == VECTOR_DE
-    assert from_death(None) == (VECTOR_UD, 0, 0)
+    assert from_death(None) == (VECTOR_UD, 0, 0, 0)
     assert from_death(signal.SIGSEGV).vector == VECTOR_PF
 
 

@@ -47,10 +47,10 @@ def test_fault_messages_say_what_happened(load_app: LoadApp) -> None:
     assert app.symbols is not None and len(app.symbols) > 0  # DEBUG: symbols are read
     with pytest.raises(EnclaveFaultError) as caught:
         app.ecall(FAULTS_NULL_READ)
-    assert "faulted: #PF reading 0x0 (vector 14, error code 0x" in str(caught.value)
+    assert "faulted: #PF reading 0x0 at " in str(caught.value)  # where: test_fault_location
     with pytest.raises(EnclaveFaultError) as caught:
         app.ecall(FAULTS_ILLEGAL)
-    assert "faulted: #UD (vector 6" in str(caught.value)
+    assert "faulted: #UD at " in str(caught.value)
 
 
 def test_production_enclaves_get_no_symbols(load_app: LoadApp) -> None:

@@ -62,7 +62,9 @@ def test_info_json() -> None:
     assert info["api_version"] == 1
     assert info["seh_protocol"] == 0x5E
     assert info["max_pages_per_call"] == 128
-    assert set(info["capabilities"]) <= {"run", "ocall", "exception_info", "zero_pages"}
+    assert set(info["capabilities"]) <= {
+        "run", "ocall", "exception_info", "zero_pages", "exception_rip"
+    }
 
 
 def test_info_human_on_the_environment_backend() -> None:

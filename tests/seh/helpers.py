@@ -21,6 +21,7 @@ from vmpl_sgx._abi import (
     SehCreateRsp,
     SehDescFlag,
     SehDestroyReq,
+    SehEnterFault,
     SehEnterReq,
     SehEnterRsp,
     SehInitReq,
@@ -127,6 +128,8 @@ class Harness:
     def __init__(self, model: SehModel | None = None) -> None:
         self.model = model if model is not None else SehModel()
         self.guest = Guest()
+        self.fault = SehEnterFault()
+        """What followed the last successful ENTER's response."""
 
     def call(self, call: SehCall, request: ctypes.Structure, rcx: int = -1) -> Reply:
         return raw_call(self.model, seh_rax(call), request, self.guest.memory, rcx)
@@ -203,6 +206,9 @@ class Harness:
             assert reply.rcx == 0
             return reply.result, None, b""
         rsp = SehEnterRsp.from_buffer_copy(reply.caa[: reply.rcx])
+        # The seh_enter_fault after the response, which the model always sends.
+        assert reply.rcx == ctypes.sizeof(SehEnterRsp) + ctypes.sizeof(SehEnterFault)
+        self.fault = SehEnterFault.from_buffer_copy(reply.caa[ctypes.sizeof(rsp) : reply.rcx])
         output = b"".join(self.guest.read(gpa) for gpa in outputs)[: rsp.output_len]
         return reply.result, rsp, output
 

@@ -10,6 +10,7 @@ import pytest
 from vmpl_sgx._abi import (
     PAGE_SIZE,
     RUN_BUFFER_MAX,
+    Attr,
     Cap,
     Enclu,
     Exit,
@@ -20,7 +21,7 @@ from vmpl_sgx._abi import (
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.seh import EnclaveAccessError, EnclaveView, ExitInfo, SehError, SehModel
 
-from .helpers import REG_RW, TCS_FLAGS, Harness, Page, make_tcs, page_of
+from .helpers import REG_RW, TCS_FLAGS, Harness, Page, make_secs, make_tcs, page_of
 from .signing import make_sigstruct
 
 TCS_A = 0x0
@@ -158,6 +159,7 @@ def test_an_exception_exit_reports_its_fields_and_ends_the_ecall() -> None:
             exception_vector=14,
             exception_error_code=6,
             exception_addr=0x7F0000002000,
+            exception_rip=0x7F0000001010,
         ),
         ExitInfo(Exit.NORMAL),
     )
@@ -170,7 +172,24 @@ def test_an_exception_exit_reports_its_fields_and_ends_the_ecall() -> None:
         6,
     )
     assert (rsp.exception_addr, rsp.retval) == (0x7F0000002000, 0)
+    assert harness.fault.exception_rip == 0x7F0000001010  # a DEBUG enclave: it is told
     assert harness.enter(handle, TCS_A)[0] is SehResult.SUCCESS
+
+
+def test_a_production_enclave_keeps_its_instruction_pointer() -> None:
+    fault = ExitInfo(Exit.EXCEPTION, exception_vector=6, exception_rip=0x7F0000001010)
+    harness = Harness(SehModel(executor=ScriptedExecutor(fault)))
+    handle = harness.created(make_secs(attributes=Attr.MODE64BIT))
+    assert harness.add_pages(handle, [Page(TCS_A, make_tcs(ossa=0x3000), TCS_FLAGS)]) == (
+        SehResult.SUCCESS, 1,
+    )
+    enclave = harness.model.enclave(handle)
+    assert enclave is not None
+    enclave.initialize(b"m" * 32, b"s" * 32, 1, 2)
+    result, rsp, _ = harness.enter(handle, TCS_A)
+    assert result is SehResult.SUCCESS and rsp is not None
+    assert (rsp.exit_kind, rsp.exception_vector) == (Exit.EXCEPTION, 6)
+    assert harness.fault.exception_rip == 0
 
 
 def test_too_much_output_is_output_too_small_and_ends_the_ecall() -> None:

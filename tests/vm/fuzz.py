@@ -115,6 +115,7 @@ OawlLvKlXUCtGztweKKOZR6Ru8JCMR26sO+U+o1VukgskZmFr2g=
 
 INFO_TRANSPORT = _offset(Info, "transport")
 RUN_RESERVED = _offset(EnclaveRun, "reserved")
+RUN_RESERVED_SIZE = ctypes.sizeof(EnclaveRun) - RUN_RESERVED
 SIG_VENDOR = _offset(Sigstruct, "vendor")
 
 Arg = Union[bytearray, int]
@@ -680,7 +681,7 @@ def gen_run(rng: random.Random, memory: Memory, layout: Layout, valid: bool) -> 
         elif mutation == "flags":
             flags = rng.choice([1, 2, 0x80000000, rng.getrandbits(32) | 1])
         elif mutation == "reserved":
-            reserved_index = rng.randrange(184)
+            reserved_index = rng.randrange(RUN_RESERVED_SIZE)
     run = EnclaveRun(
         tcs=tcs,
         function=function,

@@ -185,6 +185,7 @@ def _exception(fault: vectors.ExceptionExit) -> ExitInfo:
         exception_vector=fault.vector,
         exception_error_code=fault.error_code,
         exception_addr=fault.address,
+        exception_rip=fault.rip,
     )
 
 
@@ -213,7 +214,7 @@ class NativeExecutor:
     python: the interpreter that runs the workers (this one by default).
     """
 
-    capabilities = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO)
+    capabilities = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.EXCEPTION_RIP)
 
     def __init__(self, python: str = sys.executable) -> None:
         self.python = python

@@ -1,4 +1,5 @@
-"""From a fault in a worker to the exception exit SGX reports: vector, error code, address."""
+"""From a fault in a worker to the exception exit SGX reports: vector, error code, address,
+and the faulting instruction."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class ExceptionExit(NamedTuple):
     vector: int
     error_code: int
     address: int
+    rip: int = 0
+    """The faulting instruction; 0 when the worker died without saying."""
 
 
 def from_crash(crash: Crash) -> ExceptionExit:
@@ -52,15 +55,16 @@ def from_crash(crash: Crash) -> ExceptionExit:
     """
     if crash.signo == signal.SIGSYS:
         # si_call_addr (and RIP) follow the two-byte SYSCALL, SYSENTER or INT 0x80.
-        return ExceptionExit(VECTOR_UD, 0, (crash.address or crash.rip) - SYSCALL_INSN_LENGTH)
+        insn = (crash.address or crash.rip) - SYSCALL_INSN_LENGTH
+        return ExceptionExit(VECTOR_UD, 0, insn, insn)
     if (crash.code > 0 or crash.code == _SI_KERNEL) and crash.trapno in _KERNEL_VECTORS:
         vector = crash.trapno
     else:
         vector = _SIGNAL_VECTORS.get(crash.signo, VECTOR_GP)
     error = crash.error_code & 0xFFFF if vector in _WITH_ERROR_CODE else 0
     if vector == VECTOR_PF:
-        return ExceptionExit(vector, error, crash.address)
-    return ExceptionExit(vector, error, crash.address or crash.rip)
+        return ExceptionExit(vector, error, crash.address, crash.rip)
+    return ExceptionExit(vector, error, crash.address or crash.rip, crash.rip)
 
 
 def from_death(signo: int | None) -> ExceptionExit:

@@ -26,6 +26,8 @@ class ExitInfo(NamedTuple):
     exception_error_code: int = 0
     exception_addr: int = 0
     """Faulting enclave linear address on an exception exit."""
+    exception_rip: int = 0
+    """Linear address of the faulting instruction on an exception exit; 0 if unknown."""
 
 
 class EnclaveView(Protocol):

@@ -42,6 +42,7 @@ from vmpl_sgx._abi import (
     SEH_RUN_PAGES,
     SEH_VERSION,
     SIGSTRUCT_SIZE,
+    Attr,
     Cap,
     Enclu,
     Exit,
@@ -55,6 +56,7 @@ from vmpl_sgx._abi import (
     SehCreateRsp,
     SehDescFlag,
     SehDestroyReq,
+    SehEnterFault,
     SehEnterOp,
     SehEnterReq,
     SehEnterRsp,
@@ -441,7 +443,10 @@ class SehModel:
         if exit_info is None:  # still running: parked until the continuation
             return SehResult.INCOMPLETE, 0
         self._store_output(exit_info.output, outputs, memory)
-        return SehResult.SUCCESS, write_response(caa, enter_response(exit_info))
+        length = write_response(caa, enter_response(exit_info))
+        fault = bytes(enter_fault(exit_info))
+        caa[length : length + len(fault)] = fault
+        return SehResult.SUCCESS, length + len(fault)
 
     def enter(  # noqa: PLR0917 - the fields of one ENTER request
         self,
@@ -535,6 +540,9 @@ class SehModel:
             thread.ocall_pending = fits and exit_info.kind == Exit.OCALL
         if not fits:
             raise SehError(SehResult.OUTPUT_TOO_SMALL, f"{len(exit_info.output)} bytes")
+        if exit_info.exception_rip and not enclave.attributes & Attr.DEBUG:
+            # As on SGX, where only a debugger sees a production enclave's SSA, never its RIP.
+            exit_info = exit_info._replace(exception_rip=0)
         return exit_info
 
     @staticmethod
@@ -665,3 +673,10 @@ def enter_response(exit_info: ExitInfo) -> SehEnterRsp:
         response.exception_error_code = exit_info.exception_error_code
         response.exception_addr = exit_info.exception_addr
     return response
+
+
+def enter_fault(exit_info: ExitInfo) -> SehEnterFault:
+    """The seh_enter_fault that follows the ENTER response: the faulting instruction on an
+    exception exit (already 0 unless the enclave has DEBUG), 0 on any other exit."""
+    exception = exit_info.kind == Exit.EXCEPTION
+    return SehEnterFault(exception_rip=exit_info.exception_rip if exception else 0)

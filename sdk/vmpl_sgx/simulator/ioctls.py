@@ -41,6 +41,7 @@ from vmpl_sgx._abi import (
     SecinfoFlag,
     Secs,
     SehDescFlag,
+    SehEnterFault,
     SehEnterRsp,
     Sigstruct,
     Transport,
@@ -458,7 +459,7 @@ def enclave_run(call: Call) -> None:
         parked = _enter(call, run, data, index)  # 10
     try:  # 11
         call.memory.write(run.output, parked.output)
-        _write_back(run, parked.rsp)
+        _write_back(run, parked.rsp, parked.fault)
         call.arg.write(bytes(run), what="the RUN results")
     except (UserFault, Failure) as error:
         # The exit is not lost: it stays parked for the same RUN.
@@ -488,7 +489,7 @@ def _enter(call: Call, run: EnclaveRun, data: bytes, index: int) -> ParkedEntry:
     try:
         call.hooks.reached(call.name)
         assert file.session is not None
-        rsp, output = file.session.enter(
+        rsp, fault, output = file.session.enter(
             file.handle,
             run.tcs - file.base,
             function=run.function,
@@ -504,15 +505,16 @@ def _enter(call: Call, run: EnclaveRun, data: bytes, index: int) -> ParkedEntry:
     except BaseException:
         file.unclaim_tcs(index)
         raise
-    return ParkedEntry(run.function, run.call_id, data, run.output_capacity, rsp, output)
+    return ParkedEntry(run.function, run.call_id, data, run.output_capacity, rsp, fault, output)
 
 
-def _write_back(run: EnclaveRun, rsp: SehEnterRsp) -> None:
+def _write_back(run: EnclaveRun, rsp: SehEnterRsp, fault: SehEnterFault) -> None:
     exception = rsp.exit_kind == Exit.EXCEPTION
     if not exception:
         run.function = Enclu.EEXIT
     run.exception_vector = rsp.exception_vector if exception else 0
     run.exception_error_code = rsp.exception_error_code if exception else 0
+    run.exception_rip = fault.exception_rip if exception else 0
     run.exception_addr = rsp.exception_addr if exception else 0
     if rsp.exit_kind == Exit.OCALL:
         run.call_id = rsp.call_id

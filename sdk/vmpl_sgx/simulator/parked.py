@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from vmpl_sgx._abi import EnclaveRun, SehEnterRsp
+from vmpl_sgx._abi import EnclaveRun, SehEnterFault, SehEnterRsp
 
 
 class ParkedEntry(NamedTuple):
@@ -21,6 +21,7 @@ class ParkedEntry(NamedTuple):
     data: bytes
     output_capacity: int
     rsp: SehEnterRsp
+    fault: SehEnterFault
     output: bytes
 
     def resumed_by(self, run: EnclaveRun, data: bytes) -> bool:

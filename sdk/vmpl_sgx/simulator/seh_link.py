@@ -36,6 +36,7 @@ from vmpl_sgx._abi import (
     SehCreateRsp,
     SehDescFlag,
     SehDestroyReq,
+    SehEnterFault,
     SehEnterOp,
     SehEnterRsp,
     SehInitReq,
@@ -49,13 +50,15 @@ from vmpl_sgx._abi import (
     SehResult,
 )
 from vmpl_sgx.seh import ExitInfo, GuestMemory, SehModel
-from vmpl_sgx.seh.model import enter_response
+from vmpl_sgx.seh.model import enter_fault, enter_response
 from vmpl_sgx.simulator.failure import Failure
 
 DEFAULT_RETRIES = 16
 """As the module's seh_retries parameter."""
 
-KNOWN_CAPABILITIES = int(Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES)
+KNOWN_CAPABILITIES = int(
+    Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES | Cap.EXCEPTION_RIP
+)
 
 _GPA_BASE = 0x1_0000_0000
 """Where the made-up guest-physical addresses of one call's pages start."""
@@ -318,8 +321,10 @@ class SehSession:
         call_id: int,
         data: bytes,
         output_capacity: int,
-    ) -> Tuple[SehEnterRsp, bytes]:
-        """ENTER with `data` as input; returns the response and the output bytes."""
+    ) -> Tuple[SehEnterRsp, SehEnterFault, bytes]:
+        """ENTER with `data` as input; returns the response, the seh_enter_fault that
+        follows it (exception_rip 0 unless an exception exit of a DEBUG enclave) and the
+        output bytes."""
         exit_info = self.enter_exit(
             handle,
             tcs_offset,
@@ -328,7 +333,7 @@ class SehSession:
             data=data,
             output_capacity=output_capacity,
         )
-        return enter_response(exit_info), bytes(exit_info.output)
+        return enter_response(exit_info), enter_fault(exit_info), bytes(exit_info.output)
 
     def enter_exit(
         self,

@@ -62,11 +62,13 @@
  * @VMPL_SGX_CAP_OCALL: Enclaves may exit with an ocall that the next RUN answers.
  * @VMPL_SGX_CAP_EXCEPTION_INFO: Exception exits report vector, error code and address.
  * @VMPL_SGX_CAP_ZERO_PAGES: ENCLAVE_ADD_PAGES accepts VMPL_SGX_PAGE_ZERO: unmeasured zero pages added without source data.
+ * @VMPL_SGX_CAP_EXCEPTION_RIP: Exception exits also report the faulting instruction (RUN.exception_rip).
  */
 #define VMPL_SGX_CAP_RUN 0x1
 #define VMPL_SGX_CAP_OCALL 0x2
 #define VMPL_SGX_CAP_EXCEPTION_INFO 0x4
 #define VMPL_SGX_CAP_ZERO_PAGES 0x8
+#define VMPL_SGX_CAP_EXCEPTION_RIP 0x10
 
 /*
  * VMPL_SGX_PAGE_* - Flags of ENCLAVE_ADD_PAGES, as in Linux SGX.
@@ -186,13 +188,15 @@ struct vmpl_sgx_info {
  * @output_len: Out, bytes written to the output buffer.
  * @flags: VMPL_SGX_RUN_* flags; unknown bits are EINVAL.
  * @retval: Out, the enclave's return value on a normal exit.
+ * @exception_rip: Out, enclave linear address of the faulting instruction on an exception exit of a DEBUG enclave; 0 otherwise, and without VMPL_SGX_CAP_EXCEPTION_RIP. Ignored on input.
  * @reserved: Must be zero.
  *
  * Starts like Linux's struct sgx_enclave_run; everything after
  * exception_addr is specific to vmpl-sgx. Input fields are tcs, function,
  * call_id, input, input_len, output, output_capacity and flags; the module
  * writes back function, exception_*, call_id (on an ocall exit), exit_kind,
- * output_len and retval.
+ * output_len and retval. New output fields are carved from the reserved
+ * tail, so the struct keeps its size.
  */
 struct vmpl_sgx_enclave_run {
 	__u64 tcs;
@@ -209,7 +213,8 @@ struct vmpl_sgx_enclave_run {
 	__u32 output_len;
 	__u32 flags;
 	__u64 retval;
-	__u8 reserved[184];
+	__u64 exception_rip;
+	__u8 reserved[176];
 };
 
 /**
