@@ -1,5 +1,8 @@
 """`vmpl-sgx verify`: check a saved quote against a nonce, a trust anchor and expectations.
 
+The trust anchor is an ARK file (`--anchor`) or AMD's `cert_chain` PEM (`--amd-chain`: ASK,
+then ARK); the VCEK comes from the quote's certificate table or from `--vcek`.
+
 Expectations come from options, from a JSON policy file (`--policy`), or both (options win).
 Policy keys: mrenclave, mrsigner (hex), isv_prod_id, min_isv_svn (integers), allow_debug
 (boolean), launch_measurement (hex), min_tcb ([boot loader, TEE, SNP, microcode]).
@@ -15,6 +18,7 @@ from typing import Any, Dict
 
 from vmpl_sgx.arguments import unsigned
 from vmpl_sgx.attestation import manifest
+from vmpl_sgx.attestation.amd_chain import load_amd_chain
 from vmpl_sgx.attestation.quote import Quote
 from vmpl_sgx.attestation.snp_report import Tcb
 from vmpl_sgx.attestation.verify import Expectations, VerifiedQuote, verify_quote
@@ -64,8 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     nonce = parser.add_mutually_exclusive_group(required=True)
     nonce.add_argument("--nonce", type=hex_bytes(manifest.NONCE_SIZE), help="64-byte nonce, hex")
     nonce.add_argument("--nonce-file", help="file holding the 64-byte nonce")
+    root = parser.add_mutually_exclusive_group(required=True)
+    root.add_argument("--anchor", help="the trusted ARK certificate (PEM or DER)")
+    root.add_argument(
+        "--amd-chain",
+        metavar="FILE",
+        help="AMD's cert_chain PEM for the product (ASK, then ARK), as AMD's KDS serves it",
+    )
     parser.add_argument(
-        "--anchor", required=True, help="the trusted ARK certificate (PEM or DER), e.g. AMD's"
+        "--vcek", metavar="FILE", help="the VCEK (PEM or DER) instead of the quote's"
     )
     parser.add_argument("--policy", help="JSON file of expectations (options override it)")
     parser.add_argument("--mrenclave", type=hex_bytes(32), help="expected MRENCLAVE, hex")
@@ -119,7 +130,7 @@ def expectations(args: argparse.Namespace) -> Expectations:
     return Expectations(**fields)
 
 
-def _anchor(path: str) -> x509.Certificate:
+def _certificate(path: str) -> x509.Certificate:
     data = Path(path).read_bytes()
     if b"-----BEGIN" in data:
         return x509.parse_pem(data)[0]
@@ -132,4 +143,8 @@ def verify(args: argparse.Namespace) -> VerifiedQuote:
     nonce = args.nonce if args.nonce is not None else Path(args.nonce_file).read_bytes()
     raw = sys.stdin.buffer.read() if args.quote == "-" else Path(args.quote).read_bytes()
     quote = Quote.from_bytes(raw)
-    return verify_quote(quote, nonce, expect, anchor=_anchor(args.anchor))
+    vcek = None if args.vcek is None else _certificate(args.vcek)
+    if args.amd_chain is not None:
+        chain = load_amd_chain(args.amd_chain)
+        return verify_quote(quote, nonce, expect, amd_chain=chain, vcek=vcek)
+    return verify_quote(quote, nonce, expect, anchor=_certificate(args.anchor), vcek=vcek)

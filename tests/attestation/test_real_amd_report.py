@@ -1,4 +1,11 @@
-"""The verifier against a real AMD-signed SNP report, VCEK and Milan chain (see README.md)."""
+"""The verifier against a real AMD-signed SNP report, VCEK and Milan chain.
+
+Source of the data: the `omne-attest` package (version 0.1.0, Apache-2.0, a dev dependency),
+whose `omne_attest/vectors/` folder ships a 1184-byte version-2 SNP report captured on a rented
+AMD Milan confidential VM (`attestation.bin`), that chip's VCEK from AMD's key distribution
+service (`kds_vcek.der`) and AMD's Milan ASK and ARK (`milan_ask.der`, `milan_ark.der`). The
+tests read them from the installed package; nothing of them is copied here (README.md).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import pytest
 from vmpl_sgx.attestation import errors, snp_report
 from vmpl_sgx.attestation.verify import verify_snp_report
 from vmpl_sgx.crypto import x509
+from vmpl_sgx.seh.trust import SehTrust
 
 MILAN_ARK_SHA256 = "69d063b45344d26a2e94e1f4210de49ef555308287d4c174445c95639a540bcd"
 
@@ -100,15 +108,33 @@ def test_every_signed_byte_is_covered() -> None:
 def test_a_wrong_chain_is_rejected() -> None:
     with pytest.raises(errors.ChainError, match="VCEK"):
         verify(ask=ARK)  # the ARK's subject is the VCEK's issuer's issuer, not its issuer
-    with pytest.raises(errors.ChainError):
+    with pytest.raises(errors.ProductMismatchError, match="not an ARK"):
         verify(anchor=ASK)
+    with pytest.raises(errors.ProductMismatchError, match="not an ARK"):
+        verify(anchor=ASK, ask=ARK)  # ARK and ASK swapped
+    model = SehTrust().chain
+    with pytest.raises(errors.ChainError, match="ASK: issuer name"):
+        verify(ask=x509.parse_der(model.ask))  # the SEH model's ASK: not signed by AMD's ARK
+    with pytest.raises(errors.ChainError, match="ASK: issuer name"):
+        verify(anchor=x509.parse_der(model.ark))  # the model's ARK did not sign AMD's ASK
     with pytest.raises(errors.ChainError, match="not the trust anchor"):
         verify_snp_report(REPORT, anchor=ARK, ask=ASK, vcek=VCEK, ark=VCEK)
 
 
 def test_a_non_vmpl0_report_is_rejected() -> None:
+    # Setting VMPL 1 in the real report only breaks AMD's signature ...
     report = bytearray(REPORT)
     struct.pack_into("<I", report, 0x30, 1)
     with pytest.raises(errors.AttestationError) as caught:
         verify(bytes(report))
     assert caught.value.check == "report-signature"
+    # ... so the VMPL check itself runs on a report the SEH model signed for VMPL 1.
+    model = SehTrust()
+    chain = model.chain
+    with pytest.raises(errors.VmplError, match="VMPL 1"):
+        verify_snp_report(
+            model.snp_report(bytes(64), vmpl=1),
+            anchor=x509.parse_der(chain.ark),
+            ask=x509.parse_der(chain.ask),
+            vcek=x509.parse_der(chain.vcek),
+        )

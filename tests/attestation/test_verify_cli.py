@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -27,9 +28,19 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("verify")
     (folder / "quote.bin").write_bytes(quote.to_bytes())
     (folder / "nonce.bin").write_bytes(NONCE)
-    ark = cert_table.decode(quote.certificates)[cert_table.ARK_GUID]
-    (folder / "ark.der").write_bytes(ark)
-    return {name: str(folder / name) for name in ("quote.bin", "nonce.bin", "ark.der")}
+    table = cert_table.decode(quote.certificates)
+    (folder / "ark.der").write_bytes(table[cert_table.ARK_GUID])
+    # The model's ASK and ARK as AMD's key distribution service serves a cert_chain.
+    chain = [table[cert_table.ASK_GUID], table[cert_table.ARK_GUID]]
+    (folder / "chain.pem").write_text("".join(_pem(der) for der in chain))
+    names = ("quote.bin", "nonce.bin", "ark.der", "chain.pem")
+    return {name: str(folder / name) for name in names}
+
+
+def _pem(der: bytes) -> str:
+    body = base64.b64encode(der).decode("ascii")
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----", ""])
 
 
 def run(files: dict[str, str], *options: str) -> int:
@@ -87,3 +98,13 @@ def test_usage_errors(files: dict[str, str]) -> None:
     with pytest.raises(SystemExit) as caught:
         run(files, "--mrenclave", "abcd")
     assert caught.value.code == cli.EXIT_USAGE
+
+
+def test_an_amd_chain_file_instead_of_an_anchor(
+    files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["verify", files["quote.bin"], "--nonce", NONCE.hex(), "--mrsigner", (b"D" * 32).hex()]
+    assert cli.main([*base, "--amd-chain", files["chain.pem"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verified"] is True
+    assert cli.main([*base, "--amd-chain", files["ark.der"], "--json"]) == 5  # DER, one cert
+    assert json.loads(capsys.readouterr().out)["error"]["type"] == "AmdChainError"

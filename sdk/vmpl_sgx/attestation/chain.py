@@ -21,7 +21,7 @@ _TCB_OIDS = {
 _TURIN_FMC_OID = "1.3.6.1.4.1.3704.1.3.9"
 
 
-def _signed_by(cert: Certificate, issuer: Certificate, what: str) -> None:
+def signed_by(cert: Certificate, issuer: Certificate, what: str) -> None:
     if cert.issuer != issuer.subject:
         raise ChainError(f"{what}: issuer name is not the subject of {issuer.common_name!r}")
     algorithm = cert.signature_algorithm
@@ -40,9 +40,9 @@ def verify_chain(
     """The VCEK's public key once ARK (the anchor) -> ASK -> VCEK all verify."""
     if ark is not None and ark.der != anchor.der:
         raise ChainError("ARK: the quote's ARK is not the trust anchor")
-    _signed_by(anchor, anchor, "ARK self-signature")
-    _signed_by(ask, anchor, "ASK")
-    _signed_by(vcek, ask, "VCEK")
+    signed_by(anchor, anchor, "ARK self-signature")
+    signed_by(ask, anchor, "ASK")
+    signed_by(vcek, ask, "VCEK")
     key = vcek.public_key
     if not isinstance(key, EcPublic):
         raise ChainError("VCEK: the key is not a P-384 key")

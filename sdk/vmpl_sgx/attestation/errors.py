@@ -17,6 +17,8 @@ class AttestationError(SdkError):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"{self.check}: {message}", errno.EACCES)
+        self.detail = message
+        """The message without the check's name in front."""
 
 
 class ReportFormatError(AttestationError):
@@ -27,6 +29,19 @@ class ChainError(AttestationError):
     """A certificate does not chain to the trust anchor (ARK self-signature, ASK, VCEK)."""
 
     check = "certificate-chain"
+
+
+class AmdChainError(ChainError):
+    """AMD's `cert_chain` file is not an ASK then an ARK of one product, the ARK signed by
+    itself and the ASK by the ARK."""
+
+    check = "amd-chain"
+
+
+class ProductMismatchError(ChainError):
+    """The anchor, the VCEK and the report's CPUID do not name the same SNP product."""
+
+    check = "product"
 
 
 class TcbMismatchError(AttestationError):

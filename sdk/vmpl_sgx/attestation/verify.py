@@ -1,7 +1,8 @@
 """Verify an SNP report, or a whole vmpl-sgx quote down to the enclave's identity.
 
-`verify_snp_report` checks what AMD's hardware vouches for: the chain from the trust anchor
-to the VCEK, the VCEK's extensions against the report, the report signature and VMPL 0.
+`verify_snp_report` checks what AMD's hardware vouches for: one product named by the anchor,
+the VCEK and the report's CPUID, the chain from the trust anchor to the VCEK, the VCEK's
+extensions against the report, the report signature and VMPL 0.
 `verify_quote` adds what the SEH vouches for: REPORT_DATA = SHA-512(nonce || manifest), the
 enclave's report body in the manifest, and the caller's expectations of that enclave. Each
 failure raises the AttestationError subclass named after its check.
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 
 from vmpl_sgx._abi import REPORT_BODY_SIZE, ReportBody
 from vmpl_sgx.attestation import cert_table, errors, manifest, snp_report
+from vmpl_sgx.attestation.amd_chain import AmdChain, check_product
 from vmpl_sgx.attestation.chain import check_extensions, product_name, verify_chain
 from vmpl_sgx.attestation.quote import Quote
 from vmpl_sgx.attestation.snp_report import SnpReport, Tcb
@@ -67,7 +70,7 @@ def verify_snp_report(
     vcek: Certificate,
     ark: Certificate | None = None,
 ) -> VerifiedSnpReport:
-    """Chain, VCEK extensions, signature and VMPL 0 of one SNP report."""
+    """Product, chain, VCEK extensions, signature and VMPL 0 of one SNP report."""
     try:
         report = snp_report.decode(raw_report)
     except snp_report.SnpReportFormatError as err:
@@ -76,6 +79,7 @@ def verify_snp_report(
         raise errors.ReportFormatError(f"signature algorithm {report.signature_algo} is not 1")
     if report.signing_key != snp_report.SIGNING_KEY_VCEK:
         raise errors.ReportFormatError(f"signed by key {report.signing_key}, not the VCEK")
+    check_product(anchor, vcek, report)
     public = verify_chain(anchor, ask, vcek, ark)
     reported = check_extensions(vcek, report)
     digest = hashlib.sha384(report.signed_bytes()).digest()
@@ -86,17 +90,28 @@ def verify_snp_report(
     return VerifiedSnpReport(report, product_name(vcek), reported)
 
 
-def _certificates(quote: Quote) -> tuple[Certificate, Certificate, Certificate | None]:
+_TABLE_NAMES = {
+    cert_table.ARK_GUID: "ARK",
+    cert_table.ASK_GUID: "ASK",
+    cert_table.VCEK_GUID: "VCEK",
+}
+
+
+def _from_table(quote: Quote, guid: uuid.UUID) -> Certificate | None:
+    if not quote.certificates:  # a quote may travel without its certificates
+        return None
     try:
-        table = cert_table.decode(quote.certificates)
-        ask = x509.parse_der(table[cert_table.ASK_GUID])
-        vcek = x509.parse_der(table[cert_table.VCEK_GUID])
-        ark_der = table.get(cert_table.ARK_GUID)
-        return ask, vcek, None if ark_der is None else x509.parse_der(ark_der)
-    except KeyError as err:
-        raise errors.ChainError(f"the quote's certificate table lacks {err}") from None
+        der = cert_table.decode(quote.certificates).get(guid)
+        return None if der is None else x509.parse_der(der)
     except (cert_table.CertTableFormatError, x509.CertificateError) as err:
         raise errors.ChainError(str(err)) from None
+
+
+def _required(quote: Quote, guid: uuid.UUID) -> Certificate:
+    certificate = _from_table(quote, guid)
+    if certificate is None:
+        raise errors.ChainError(f"the quote's certificate table lacks the {_TABLE_NAMES[guid]}")
+    return certificate
 
 
 def _enclave_identity(raw_manifest: bytes) -> EnclaveIdentity:
@@ -157,19 +172,32 @@ def verify_quote(
     nonce: bytes,
     expect: Expectations,
     *,
-    anchor: Certificate,
+    anchor: Certificate | None = None,
+    amd_chain: AmdChain | None = None,
     ask: Certificate | None = None,
     vcek: Certificate | None = None,
 ) -> VerifiedQuote:
-    """Everything from the trust anchor to the enclave's identity; the certificates come
-    from the quote's table unless given."""
+    """Everything from the trust anchor to the enclave's identity.
+
+    The anchor is `anchor` (an ARK the caller trusts) or `amd_chain`'s ARK (then its ASK is
+    the ASK). An ASK or VCEK not given comes from the quote's certificate table; an ARK in
+    that table must be the anchor, and is ignored when the caller gives both ASK and VCEK.
+    """
     if expect.mrenclave is None and expect.mrsigner is None:
         raise ValueError("expectations must name MRENCLAVE or MRSIGNER (or both)")
-    table_ask, table_vcek, table_ark = (
-        _certificates(quote) if ask is None or vcek is None else (ask, vcek, None)
-    )
+    if anchor is not None and amd_chain is not None:
+        raise ValueError("give the trust anchor either as `anchor` or as `amd_chain`, not both")
+    if amd_chain is not None:
+        anchor, ask = amd_chain.ark, ask or amd_chain.ask
+    if anchor is None:
+        raise ValueError("no trust anchor: give `anchor` or `amd_chain`")
+    given = ask is not None and vcek is not None
     verified = verify_snp_report(
-        quote.report, anchor=anchor, ask=ask or table_ask, vcek=vcek or table_vcek, ark=table_ark
+        quote.report,
+        anchor=anchor,
+        ask=ask or _required(quote, cert_table.ASK_GUID),
+        vcek=vcek or _required(quote, cert_table.VCEK_GUID),
+        ark=None if given else _from_table(quote, cert_table.ARK_GUID),
     )
     if len(nonce) != manifest.NONCE_SIZE:
         raise errors.ReportDataError(f"the nonce is {manifest.NONCE_SIZE} bytes")
