@@ -32,6 +32,7 @@ from vmpl_sgx.manifest import ManifestError, signed_layout
 from vmpl_sgx.ocall_answer import HEADER_SIZE, encode_answer
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.runtime_ocalls import OCALL_ABORT, OCALL_LOG, log_line, split_request
+from vmpl_sgx.status_names import ecall_status_name
 
 log = logging.getLogger("vmpl_sgx")
 
@@ -62,11 +63,7 @@ class EcallError(SdkError):
     """The ecall returned a status other than OK."""
 
     def __init__(self, call_id: int, status: int, output: bytes) -> None:
-        try:
-            name = EnclaveStatus(status).name
-        except ValueError:
-            name = str(status)
-        super().__init__(f"ecall {call_id} returned status {name}", 0)
+        super().__init__(f"ecall {call_id} returned status {ecall_status_name(status)}", 0)
         self.call_id = call_id
         self.status = status
         self.output = output

@@ -47,6 +47,7 @@ from vmpl_sgx.rsa import MODULUS_BYTES, KeyExponentError, KeySizeError, RsaPriva
 from vmpl_sgx.samples import demo as samples_demo
 from vmpl_sgx.selection import BackendChoiceError
 from vmpl_sgx.sigstruct import mrsigner
+from vmpl_sgx.status_names import ecall_status_name
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -310,9 +311,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     with Enclave.open(args.backend, args.device) as enclave:
         app = _load_image(args, out, enclave)
         status, output = app.call(args.ecall, data)
-    known = {int(member): member.name for member in EnclaveStatus}
-    name = known.get(status, str(status))
-    out.field("status", "status", name)
+    out.field("status", "status", ecall_status_name(status))
     out.field("output", "output", output.hex(), output.hex() or "(none)")
     return EXIT_OK if status == EnclaveStatus.OK else EXIT_FAILURE
 

@@ -18,6 +18,7 @@ from vmpl_sgx.arguments import unsigned
 from vmpl_sgx.attestation import cert_table
 from vmpl_sgx.attestation.quote import Quote
 from vmpl_sgx.errors import SdkError
+from vmpl_sgx.status_names import ecall_status_name
 from vmpl_sgx.verify_command import hex_bytes
 
 
@@ -70,7 +71,9 @@ def enclave_report(app: EnclaveApp, ecall: int, target: bytes, report_data: byte
     """The REPORT the enclave makes for `target` through its report ecall."""
     status, output = app.call(ecall, target + report_data)
     if status != EnclaveStatus.OK:
-        raise ReportEcallError(f"report ecall {ecall} returned status {status}")
+        raise ReportEcallError(
+            f"report ecall {ecall} returned status {ecall_status_name(status)}"
+        )
     if len(output) != QUOTE_REPORT_SIZE:
         raise ReportEcallError(
             f"report ecall {ecall} returned {len(output)} bytes, not a {QUOTE_REPORT_SIZE}-byte "

@@ -23,7 +23,7 @@ from vmpl_sgx._abi import (
     SealedHeader,
     TrustStatus,
 )
-from vmpl_sgx.app import EnclaveApp
+from vmpl_sgx.app import EcallError, EnclaveApp
 from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.executor import NativeExecutor
 from vmpl_sgx.rsa import RsaPrivateKey
@@ -104,6 +104,9 @@ def test_each_enclave_checks_the_other_s_report_with_its_own_report_key(load: Lo
         assert receiver.call(ATTEST_VERIFY, report) == (TrustStatus.OK, sender_mrenclave)
         # Not targeted at the sender: its report key is another.
         assert sender.call(ATTEST_VERIFY, report)[0] == TrustStatus.AUTH_FAILED
+        with pytest.raises(EcallError, match=r"returned status AUTH_FAILED$") as caught:
+            sender.ecall(ATTEST_VERIFY, report)  # the error names the status as the spec does
+        assert caught.value.status == TrustStatus.AUTH_FAILED
         for offset in (0, 64, 320, 383, 400, 431):  # body, key id and MAC bytes
             forged = bytearray(report)
             forged[offset] ^= 0x01

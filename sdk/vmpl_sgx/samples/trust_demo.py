@@ -21,6 +21,7 @@ from vmpl_sgx.samples import (
     ATTEST_VERIFY,
     build_sample,
 )
+from vmpl_sgx.status_names import ecall_status_name
 
 SECRET = b"the database key"
 
@@ -30,10 +31,7 @@ class TrustDemoError(SdkError, RuntimeError):
 
 
 def _status(value: int) -> str:
-    try:
-        return TrustStatus(value).name
-    except ValueError:
-        return str(value)
+    return ecall_status_name(value)
 
 
 def _expect(what: str, got: int, wanted: TrustStatus) -> str:
