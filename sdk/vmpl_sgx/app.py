@@ -22,7 +22,8 @@ from types import TracebackType
 from typing import Callable, Dict, Optional, Tuple
 
 from vmpl_sgx._abi import Attr, EnclaveStatus, Enclu, Exit
-from vmpl_sgx.elf import load_elf
+from vmpl_sgx.dwarf_lines import LineTable
+from vmpl_sgx.elf import parse_elf
 from vmpl_sgx.enclave import Enclave, RunResult
 from vmpl_sgx.errors import RunTimeoutError, SdkError
 from vmpl_sgx.fault_text import FunctionSymbols, describe_fault
@@ -74,15 +75,17 @@ class EnclaveFaultError(SdkError):
 
     `rip` is the faulting instruction's linear address (0 unless the backend reports it,
     which it does for DEBUG enclaves only); `where` names it as function+offset when the
-    image's symbols are known, else as an address."""
+    image's symbols are known, else as an address; `line` is its source line
+    (`enclave.c:42`) when the image has DWARF line information, else ''."""
 
     def __init__(
         self, call_id: int, vector: int, error_code: int, address: int, *, rip: int = 0,
-        where: str = "",
+        where: str = "", line: str = "",
     ) -> None:
         where = where or (f"0x{rip:x}" if rip else "")
+        text = describe_fault(vector, error_code, address, where, line)
         super().__init__(
-            f"ecall {call_id} faulted: {describe_fault(vector, error_code, address, where)} "
+            f"ecall {call_id} faulted: {text} "
             f"(vector {vector}, error code 0x{error_code:x}, address 0x{address:x})",
             0,
         )
@@ -92,6 +95,7 @@ class EnclaveFaultError(SdkError):
         self.address = address
         self.rip = rip
         self.where = where
+        self.line = line
 
 
 class EnclaveAbortError(EnclaveFaultError):
@@ -140,6 +144,8 @@ class EnclaveApp:
         self._holding = threading.local()  # .count: TCSs this thread holds (>0 in a handler)
         self.symbols: FunctionSymbols | None = None
         """The image's function symbols, to name fault locations (set by `load`)."""
+        self.lines: LineTable | None = None
+        """The image's DWARF line table, for the source line of a fault (set by `load`)."""
         self._interrupted_ecalls: Dict[int, int] = {}  # TCS offset -> its interrupted ecall
 
     @classmethod
@@ -181,7 +187,9 @@ class EnclaveApp:
             load(enclave, layout, sigstruct)
             app = cls(enclave, layout)
             if layout.attributes & Attr.DEBUG:  # only DEBUG enclaves report where they fault
-                app.symbols = FunctionSymbols(load_elf(image).functions)
+                data = Path(image).read_bytes()
+                app.symbols = FunctionSymbols(parse_elf(data).functions)
+                app.lines = LineTable.from_image(data)
             return app
         except BaseException:
             enclave.close()
@@ -351,11 +359,14 @@ class EnclaveApp:
                 raise EnclaveAbortError(
                     call_id, fault.vector, fault.error_code, fault.address, aborted
                 )
-            where = ""
+            where = line = ""
             if fault.rip and self.symbols is not None:
                 where = self.symbols.name(fault.rip - self.enclave.base) or ""
+            if fault.rip and self.lines is not None:
+                line = self.lines.describe(fault.rip - self.enclave.base)
             raise EnclaveFaultError(
-                call_id, fault.vector, fault.error_code, fault.address, rip=fault.rip, where=where
+                call_id, fault.vector, fault.error_code, fault.address, rip=fault.rip,
+                where=where, line=line,
             )
 
     # ---- lifetime

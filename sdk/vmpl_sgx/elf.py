@@ -10,6 +10,7 @@ storage. Every rejection says what is wrong and where.
 from __future__ import annotations
 
 import struct
+import zlib
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Tuple, Union
 
@@ -30,6 +31,9 @@ _PT_LOAD, _PT_DYNAMIC, _PT_INTERP, _PT_TLS = 1, 2, 3, 7
 _STT_FUNC = 2
 _SHT_SYMTAB, _SHT_RELA, _SHT_DYNSYM, _SHT_REL, _SHT_RELR = 2, 4, 11, 9, 19
 _SHF_ALLOC = 2
+_SHF_COMPRESSED = 0x800
+_ELFCOMPRESS_ZLIB = 1
+_CHDR = struct.Struct("<IIQQ")
 _SHN_UNDEF = 0
 
 _DT_NULL, _DT_NEEDED, _DT_PLTRELSZ, _DT_RELASZ, _DT_RELSZ = 0, 1, 2, 8, 18
@@ -140,6 +144,29 @@ def parse_elf(data: BytesLike, *, max_end: int | None = None) -> ElfImage:
     symbols, functions = _symbols(raw, sections)
     entry = _entry(e_entry, symbols, segments)
     return ElfImage(entry, tuple(segments), symbols, tuple(sorted(functions)))
+
+
+def debug_sections(data: BytesLike) -> Dict[str, bytes]:
+    """The image's .debug_* sections by name, zlib-compressed ones inflated; sections that
+    cannot be read are left out (debug information is a convenience, never required)."""
+    raw = bytes(data)
+    header = _header(raw)
+    sections = _table(raw, header[6], header[12], header[11], _SHDR, what="section header")
+    found: Dict[str, bytes] = {}
+    for index, name in _section_names(raw, sections).items():
+        _, _, sh_flags, _, sh_offset, sh_size, *_rest = sections[index]
+        if not name.startswith(".debug_") or sh_offset + sh_size > len(raw):
+            continue
+        body = raw[sh_offset : sh_offset + sh_size]
+        if sh_flags & _SHF_COMPRESSED:
+            if len(body) < _CHDR.size or _CHDR.unpack_from(body)[0] != _ELFCOMPRESS_ZLIB:
+                continue
+            try:
+                body = zlib.decompress(body[_CHDR.size :])
+            except zlib.error:
+                continue
+        found[name] = body
+    return found
 
 
 def _header(raw: bytes) -> Tuple[int, ...]:

@@ -81,3 +81,12 @@ def test_fault_words() -> None:
     assert describe_fault(14, 0x14, 0x5000, "0x5000") == "#PF executing 0x5000 at 0x5000"
     assert describe_fault(13, 0, 0, "g+0x2") == "#GP at g+0x2"
     assert describe_fault(99, 0, 0, "") == "vector 99"
+    # With a source line from the image's DWARF line table.
+    assert describe_fault(14, 0x4, 0, "f+0x1c", "f.c:42") == "#PF reading 0x0 at f+0x1c (f.c:42)"
+    assert describe_fault(6, 0, 0x1000, "", "f.c:7") == "#UD at f.c:7"
+
+
+def test_fault_error_message_with_a_line() -> None:
+    error = EnclaveFaultError(1, 14, 0x4, 0, rip=0x7F0000001234, where="f+0x1c", line="f.c:42")
+    assert error.line == "f.c:42"
+    assert str(error).startswith("ecall 1 faulted: #PF reading 0x0 at f+0x1c (f.c:42) (vector 14")
