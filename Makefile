@@ -48,7 +48,7 @@ kernel-build: $(STAMP)
 	$(PY) -m tests.vm.build_check
 
 vmtest: $(STAMP)
-	$(PY) -m tests.vm.run --kernel all --timeout 1200
+	$(PY) -m tests.vm.run --kernel all --timeout 2400
 
 vmtest-debug: $(STAMP)
 	$(PY) -m tests.vm.debug_run
