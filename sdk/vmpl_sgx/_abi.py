@@ -74,6 +74,11 @@ class Cap(enum.IntFlag):
     """
     EXCEPTION_RIP = 0x10
     """Exception exits also report the faulting instruction (RUN.exception_rip)."""
+    MODEL_ROOT_SECRET = 0x20
+    """The SEH's report, sealing and quoting keys come from a root secret the SEH model keeps (a
+    file, or a process's memory), not from SNP hardware key requests: its reports and quotes
+    prove nothing about AMD hardware.
+    """
 
 
 class PageFlag(enum.IntFlag):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Sequence, TextIO, Tuple
 
 from vmpl_sgx import __version__, build, quote_command, verify_command
-from vmpl_sgx._abi import Attr, EnclaveStatus
+from vmpl_sgx._abi import Attr, Cap, EnclaveStatus
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.arguments import OneLineParser, unsigned
 from vmpl_sgx.attestation.errors import AttestationError
@@ -172,6 +172,11 @@ def _show_info(out: Output, info: BackendInfo) -> None:
     out.field("seh_version", "seh version", info.seh_version)
     out.field("transport", "transport", info.transport_name)
     out.field("capabilities", "capabilities", caps, ", ".join(caps) or "none")
+    # Whether reports, sealing keys and quotes rest on the SEH model's secret or on hardware.
+    if info.has(Cap.MODEL_ROOT_SECRET):
+        out.field("key_root", "key root", "model secret", "model secret, not hardware")
+    else:
+        out.field("key_root", "key root", "not a model secret")
     out.field("max_pages_per_call", "max pages/call", info.max_pages_per_call)
     out.field("max_run_buffer", "max run buffer", info.max_run_buffer, _size(info.max_run_buffer))
     out.field(

@@ -11,7 +11,7 @@ from tests.conformance import raw
 from tests.conformance.conftest import Target
 from tests.conformance.memory import READ
 from vmpl_sgx import _abi
-from vmpl_sgx._abi import Cap, Info
+from vmpl_sgx._abi import Cap, Info, Transport
 from vmpl_sgx.backend import Backend
 
 SIZE = ctypes.sizeof(Info)
@@ -27,8 +27,18 @@ def test_before_create(handle: Backend, target: Target) -> None:
     assert 1 <= info.max_pages_per_call <= _abi.SEH_MAX_PAGES_PER_CALL
     assert info.max_run_buffer <= _abi.RUN_BUFFER_MAX
     known = Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES | Cap.EXCEPTION_RIP
-    assert info.capabilities & ~int(known) == 0
+    assert info.capabilities & ~int(known | Cap.MODEL_ROOT_SECRET) == 0
     assert info.max_enclave_size >= _abi.MIN_ENCLAVE_SIZE
+
+
+def test_the_model_seh_says_its_keys_come_from_a_model_secret(handle: Backend) -> None:
+    """The simulator's SEH and the loopback SEH are the SEH model: GET_INFO passes on that
+    their report, sealing and quoting keys are rooted in its secret, not in hardware."""
+    info = raw.get_info(handle)
+    if info.transport == Transport.SVSM:
+        pytest.skip("an SEH behind the SVSM says for itself where its keys come from")
+    assert info.transport in (Transport.SIMULATOR, Transport.LOOPBACK)
+    assert info.capabilities & Cap.MODEL_ROOT_SECRET
 
 
 def test_fills_every_byte(handle: Backend) -> None:

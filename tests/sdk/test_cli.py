@@ -63,8 +63,10 @@ def test_info_json() -> None:
     assert info["seh_protocol"] == 0x5E
     assert info["max_pages_per_call"] == 128
     assert set(info["capabilities"]) <= {
-        "run", "ocall", "exception_info", "zero_pages", "exception_rip"
+        "run", "ocall", "exception_info", "zero_pages", "exception_rip", "model_root_secret"
     }
+    assert "model_root_secret" in info["capabilities"]
+    assert info["key_root"] == "model secret"
 
 
 def test_info_human_on_the_environment_backend() -> None:
@@ -72,6 +74,7 @@ def test_info_human_on_the_environment_backend() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split() == ["backend", "simulator"]
     assert "max enclave size   64 GiB" in result.stdout
+    assert "key root           model secret, not hardware" in result.stdout
 
 
 def test_missing_device_exits_3() -> None:

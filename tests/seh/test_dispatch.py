@@ -129,7 +129,8 @@ def test_query_reports_limits_and_only_zero_pages_without_an_executor() -> None:
     assert rsp.version == 1
     assert rsp.max_pages_per_call == SEH_MAX_PAGES_PER_CALL
     assert rsp.max_run_buffer == RUN_BUFFER_MAX
-    assert rsp.capabilities == Cap.ZERO_PAGES  # the SEH's own; RUN and OCALL need an executor
+    # The SEH's own; RUN and OCALL need an executor.
+    assert rsp.capabilities == Cap.ZERO_PAGES | Cap.MODEL_ROOT_SECRET
     assert rsp.max_enclave_size == DEFAULT_MAX_ENCLAVE_SIZE
     assert rsp.reserved == 0
 

@@ -91,7 +91,8 @@ def test_query_reports_the_executors_capabilities() -> None:
     harness, _ = ready(ScriptedExecutor())
     _, rsp = harness.query()
     assert rsp is not None
-    assert rsp.capabilities == Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES
+    executor = Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO
+    assert rsp.capabilities == executor | Cap.ZERO_PAGES | Cap.MODEL_ROOT_SECRET
 
 
 def test_a_normal_exit_returns_output_and_retval() -> None:

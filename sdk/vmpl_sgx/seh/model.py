@@ -98,8 +98,9 @@ _DESC_ZERO = int(SehDescFlag.ZERO)
 _ZERO_PAGE = bytes(PAGE_SIZE)
 _PAGES_AT = vars(SehAddPagesReq)["pages"].offset
 _DESC_SIZE = ctypes.sizeof(SehPageDesc)
-MODEL_CAPABILITIES = int(Cap.ZERO_PAGES)
-"""What QUERY reports whatever the executor: zero pages are the SEH's own business."""
+MODEL_CAPABILITIES = int(Cap.ZERO_PAGES | Cap.MODEL_ROOT_SECRET)
+"""What QUERY reports whatever the executor: zero pages are the SEH's own business, and the
+model's keys come from its root secret, never from SNP hardware."""
 Result = Tuple[SehResult, int]
 _Handler = Callable[[CallingArea, int, GuestMemory], int]
 

@@ -57,7 +57,12 @@ DEFAULT_RETRIES = 16
 """As the module's seh_retries parameter."""
 
 KNOWN_CAPABILITIES = int(
-    Cap.RUN | Cap.OCALL | Cap.EXCEPTION_INFO | Cap.ZERO_PAGES | Cap.EXCEPTION_RIP
+    Cap.RUN
+    | Cap.OCALL
+    | Cap.EXCEPTION_INFO
+    | Cap.ZERO_PAGES
+    | Cap.EXCEPTION_RIP
+    | Cap.MODEL_ROOT_SECRET
 )
 
 _GPA_BASE = 0x1_0000_0000

@@ -63,12 +63,14 @@
  * @VMPL_SGX_CAP_EXCEPTION_INFO: Exception exits report vector, error code and address.
  * @VMPL_SGX_CAP_ZERO_PAGES: ENCLAVE_ADD_PAGES accepts VMPL_SGX_PAGE_ZERO: unmeasured zero pages added without source data.
  * @VMPL_SGX_CAP_EXCEPTION_RIP: Exception exits also report the faulting instruction (RUN.exception_rip).
+ * @VMPL_SGX_CAP_MODEL_ROOT_SECRET: The SEH's report, sealing and quoting keys come from a root secret the SEH model keeps (a file, or a process's memory), not from SNP hardware key requests: its reports and quotes prove nothing about AMD hardware.
  */
 #define VMPL_SGX_CAP_RUN 0x1
 #define VMPL_SGX_CAP_OCALL 0x2
 #define VMPL_SGX_CAP_EXCEPTION_INFO 0x4
 #define VMPL_SGX_CAP_ZERO_PAGES 0x8
 #define VMPL_SGX_CAP_EXCEPTION_RIP 0x10
+#define VMPL_SGX_CAP_MODEL_ROOT_SECRET 0x20
 
 /*
  * VMPL_SGX_PAGE_* - Flags of ENCLAVE_ADD_PAGES, as in Linux SGX.
