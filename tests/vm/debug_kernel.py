@@ -153,6 +153,17 @@ def build(deb: Path, final: Path, jobs: int) -> None:
     publish(staging, final)
 
 
+def _module_symvers(tree: Path) -> None:
+    """External modules link against Module.symvers, which `make modules` writes. The tree
+    builds no modules of its own, so its Module.symvers is vmlinux's exports (vmlinux.symvers,
+    written by the bzImage link)."""
+    symvers = tree / "Module.symvers"
+    if not symvers.is_file():
+        staged = symvers.with_name(symvers.name + ".tmp")
+        staged.write_bytes((tree / "vmlinux.symvers").read_bytes())
+        staged.rename(symvers)
+
+
 def prepare_debug_kernel(jobs: int | None = None) -> Kernel:
     """Build the debug kernel, or reuse the cached build; the Kernel the tier boots."""
     deb = _source_deb()
@@ -165,7 +176,8 @@ def prepare_debug_kernel(jobs: int | None = None) -> Kernel:
             print(f"building the debug kernel in {final} (log {final}.partial/{BUILD_LOG})",
                   flush=True)
             build(deb, final, jobs or os.cpu_count() or 1)
-    tree = final / TREE
+        tree = final / TREE
+        _module_symvers(tree)
     release = (tree / "include" / "config" / "kernel.release").read_text().strip()
     return Kernel(
         name="debug",
