@@ -2,9 +2,10 @@
 
     python -m vmpl_sgx.build -o enclave.elf enclave.c more.c
 
-compiles the sources together with the in-enclave runtime (runtime/) into a freestanding,
-position-independent ELF image linked by runtime/enclave.lds, and checks the result with
-vmpl_sgx.elf so that an image that could not be loaded fails here, with the reason. With
+compiles the sources together with the in-enclave runtime (runtime/) and the libc functions
+taken from musl (vmpl_sgx.musl; musl-dev and musl's source must be installed) into a
+freestanding, position-independent ELF image linked by runtime/enclave.lds, and checks the
+result with vmpl_sgx.elf so that an image that could not be loaded fails here, with the reason. With
 `--edl FILE.edl` the trusted bridge of that interface (see vmpl_sgx.edl) is generated next to
 the output and built in.
 """
@@ -12,6 +13,7 @@ the output and built in.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -23,10 +25,11 @@ from vmpl_sgx.edl.command import generate
 from vmpl_sgx.edl.model import EdlError
 from vmpl_sgx.elf import ElfError, ElfImage, load_elf
 from vmpl_sgx.errors import SdkError
+from vmpl_sgx.musl import MuslError, libc_archive
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 RUNTIME_SOURCES = (
-    "entry.S", "runtime.c", "string.c", "malloc.c", "format.c", "libc.c", "aes.c", "seal.c",
+    "entry.S", "runtime.c", "malloc.c", "libc.c", "musl_support.c", "aes.c", "seal.c",
     "random.c", "cpu_random.c",
 )
 LINKER_SCRIPT = RUNTIME_DIR / "enclave.lds"
@@ -102,10 +105,15 @@ def build_enclave(
             raise BuildError(str(error)) from error
         paths += [path for name, path in written.items() if name.endswith(".c")]
         include_dirs = [bridge, *include_dirs]
+    cc = list(cc) if cc is not None else compiler()
+    try:
+        libc = libc_archive(cc)
+    except MuslError as error:
+        raise BuildError(str(error)) from error
     # The compiler writes beside `output`; only an image that loads takes its name.
     scratch = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     command = [
-        *(cc if cc is not None else compiler()),
+        *cc,
         *CFLAGS,
         *(f"-I{directory}" for directory in (*include_dirs, INCLUDE_DIR)),
         *(f"-D{define}" for define in defines),
@@ -115,6 +123,7 @@ def build_enclave(
         str(scratch),
         *(str(RUNTIME_DIR / name) for name in RUNTIME_SOURCES),
         *(str(source) for source in paths),
+        str(libc),
         *LIBS,
     ]
     try:
@@ -140,9 +149,18 @@ def _run_compiler(command: Sequence[str]) -> None:
     except OSError as error:
         raise BuildError(f"cannot run the C compiler {command[0]!r}: {error}") from error
     if result.returncode != 0:
-        raise BuildError(
-            f"{command[0]} failed with status {result.returncode}:\n{result.stderr.strip()}"
-        )
+        message = f"{command[0]} failed with status {result.returncode}:\n{result.stderr.strip()}"
+        missing = sorted(set(_UNDEFINED.findall(result.stderr)))
+        if missing:
+            message += (
+                f"\nnot in the enclave libc: {', '.join(missing)} (enclaves have no system "
+                "calls and no FILE; docs/enclaves.md, 'The enclave libc', lists what there is)"
+            )
+        raise BuildError(message)
+
+
+# GNU ld's words for a symbol nothing defines.
+_UNDEFINED = re.compile("undefined reference to [`'\u2018]([^`'\u2018\u2019]+)['\u2019]")
 
 
 def check_image(path: Source) -> ElfImage:

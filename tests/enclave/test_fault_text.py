@@ -27,7 +27,9 @@ def nm_functions(image: Path) -> Dict[str, tuple[int, int]]:
     found = {}
     for line in out.splitlines():
         fields = line.split()
-        if len(fields) == 4 and fields[2] in "tT":
+        # Weak functions are W. Symbols without a size (musl's assembly, where nm cannot tell
+        # a function from a label) have no size field and are left out.
+        if len(fields) == 4 and fields[2] in "tTW":
             found[fields[3]] = (int(fields[0], 16), int(fields[1], 16))
     return found
 
@@ -35,11 +37,13 @@ def nm_functions(image: Path) -> Dict[str, tuple[int, int]]:
 def test_function_symbols_of_an_image_match_nm(images: Dict[str, Path]) -> None:
     expected = nm_functions(images["faults"])
     functions = load_elf(images["faults"]).functions
-    assert {name: (start, size) for start, size, name in functions} == expected
+    assert {name: (start, size) for start, size, name in functions if size} == expected
     symbols = FunctionSymbols(functions)
-    for name, (start, size) in expected.items():
+    for start, size in expected.values():
         if size:
-            assert symbols.name(start + size - 1) == f"{name}+0x{size - 1:x}"
+            # Aliases (musl's fwrite and fwrite_unlocked) share an address: either name will do.
+            aliases = {other for other, place in expected.items() if place == (start, size)}
+            assert symbols.name(start + size - 1) in {f"{a}+0x{size - 1:x}" for a in aliases}
 
 
 def test_fault_messages_say_what_happened(load_app: LoadApp) -> None:

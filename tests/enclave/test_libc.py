@@ -1,12 +1,14 @@
-"""The runtime's libc, end to end on the simulator through the libc sample: snprintf against
-Python's own % formatting, the heap allocator (also from two TCSs at once), string.h, logging
-into Python's logging, assert and abort as EnclaveAbortError, and RDRAND/RDSEED bytes."""
+"""The runtime's libc, end to end on the simulator through the libc sample: snprintf (musl's)
+against Python's own % formatting and the host's C library, the heap allocator (also from two
+TCSs at once), string.h, logging into Python's logging, assert and abort as
+EnclaveAbortError, and RDRAND/RDSEED bytes."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import logging
+import math
 import struct
 import threading
 from typing import List, Tuple, Union
@@ -34,10 +36,10 @@ from .conftest import LoadApp
 
 UD = 6
 HEAP = ImageParams(heap_size=1 << 20)
-Value = Union[int, str, None]
+Value = Union[int, float, str, None]
 
 # (format, kind, value): kind as the sample's format ecall takes it ('i' int, 'I' long long,
-# 'u' unsigned, 'U' unsigned long long, 's' string, 'c' character, 'n' no argument).
+# 'u' unsigned, 'U' unsigned long long, 'f' double, 's' string, 'c' character, 'n' no argument).
 CASES: List[Tuple[str, str, Value]] = [
     ("plain text", "n", None),
     ("100%%", "n", None),
@@ -68,19 +70,49 @@ CASES: List[Tuple[str, str, Value]] = [
 
 # Where C and Python's % disagree (a precision turns the 0 flag off, "%#x" of 0 has no 0x,
 # "%.0d" of 0 prints no digit, "%#o" is C's): checked against the host's C library.
-C_CASES: List[Tuple[str, str, int]] = [
+C_CASES: List[Tuple[str, str, Union[int, float]]] = [
     ("[%08.3d]", "i", -7),
     ("%.0d|", "i", 0),
     ("%#x|%#o", "u", 0),
     ("%#o|%#.5o", "u", 8),
     ("%hhd|%hhu", "i", 300),
     ("%hd", "i", 70000),
+    # Length modifiers on 64-bit values: l, ll, z, j, h, hh.
+    ("%ld|%li|%lu", "I", -5),
+    ("%lu|%lx|%lX|%lo", "U", 18446744073709551615),
+    ("%zu|%zx|%zd", "U", 123456789012),
+    ("%jd|%ju|%+lld", "I", -1),
+    ("%hhx|%hx|%hhu|%hu", "i", -1),
+    ("[%-20lld] [%020lld]", "I", -1234567890123),
+    ("%p|%20p|%-20p|", "U", 0xDEADBEEF),
+    # Floating point: musl's fmt_fp, printed exactly as glibc prints it.
+    ("%f|%F", "f", 3.14159),
+    ("%.2f|%10.3f|%-10.1f|%010.2f", "f", -2.5),
+    ("%e|%E|%.0e|%#.0e", "f", 12345.678),
+    ("%g|%G|%#g|%.3g", "f", 0.0001234),
+    ("%g|%g", "f", 1e20),
+    ("%+.0f|% .3e|%.0f", "f", 2.5),
+    ("%.20f", "f", 0.1),
+    ("%a|%A|%.2a", "f", 1.5),
+    ("%e", "f", 5e-324),
+    ("%f|%e|%g", "f", 0.0),
+    ("%f|%e|%g", "f", -0.0),
+    ("%f|%F|%e|%5g", "f", math.inf),
+    ("%f|%F|%e|%g", "f", -math.inf),
+    ("%f|%F", "f", math.nan),
+    # 1e300 in %f is 308 characters: cut at the buffer, counted in full.
+    ("%f", "f", 1e300),
+    ("%.3f", "f", 1.0005),
+    ("%lc|%c", "i", 65),
 ]
 
 
 def _format_request(capacity: int, kind: str, value: Value, fmt: str) -> bytes:
     body = struct.pack("<I", capacity) + kind.encode()
-    if kind in "iIuU":
+    if kind == "f":
+        assert isinstance(value, float)
+        body += struct.pack("<d", value)
+    elif kind in "iIuU":
         assert isinstance(value, int)
         body += struct.pack("<q" if kind in "iI" else "<Q", value)
     elif kind == "s":
@@ -119,13 +151,36 @@ def test_snprintf_matches_python(libc: EnclaveApp, fmt: str, kind: str, value: V
     assert _snprintf(libc, 256, fmt, kind, value) == (len(expected), expected)
 
 
-@pytest.mark.parametrize(("fmt", "kind", "value"), C_CASES)
-def test_snprintf_matches_host_c_library(libc: EnclaveApp, fmt: str, kind: str, value: int) -> None:
+_CTYPES = {
+    "i": ctypes.c_int,
+    "u": ctypes.c_uint,
+    "I": ctypes.c_longlong,
+    "U": ctypes.c_ulonglong,
+    "f": ctypes.c_double,
+}
+
+
+def _host_snprintf(capacity: int, fmt: str, kind: str, value: Union[int, float]) -> Tuple[int, str]:
     host = ctypes.CDLL(ctypes.util.find_library("c"))
-    buffer = ctypes.create_string_buffer(256)
-    arguments = [ctypes.c_int(value)] * 4 if kind == "i" else [ctypes.c_uint(value)] * 4
-    length = host.snprintf(buffer, ctypes.c_size_t(256), fmt.encode(), *arguments)
-    assert _snprintf(libc, 256, fmt, kind, value) == (length, buffer.value.decode())
+    buffer = ctypes.create_string_buffer(max(capacity, 1))
+    argument = _CTYPES[kind](value)  # type: ignore[arg-type]
+    length = host.snprintf(buffer, ctypes.c_size_t(capacity), fmt.encode(), *[argument] * 4)
+    return length, buffer.value.decode()
+
+
+@pytest.mark.parametrize(("fmt", "kind", "value"), C_CASES)
+def test_snprintf_matches_host_c_library(
+    libc: EnclaveApp, fmt: str, kind: str, value: Union[int, float]
+) -> None:
+    assert _snprintf(libc, 256, fmt, kind, value) == _host_snprintf(256, fmt, kind, value)
+
+
+@pytest.mark.parametrize("capacity", [0, 1, 2, 5, 9, 10, 11])
+def test_snprintf_truncation_matches_host_c_library(libc: EnclaveApp, capacity: int) -> None:
+    for fmt, kind, value in [("%+.3e", "f", -1234.5), ("%-8lld|", "I", 42), ("%#.4x", "u", 255)]:
+        assert _snprintf(libc, capacity, fmt, kind, value) == _host_snprintf(
+            capacity, fmt, kind, value
+        ), (fmt, capacity)
 
 
 def test_snprintf_truncates_and_counts(libc: EnclaveApp) -> None:
@@ -136,10 +191,14 @@ def test_snprintf_truncates_and_counts(libc: EnclaveApp) -> None:
     assert _snprintf(libc, 4, "%#x", "u", 0xFFFF) == (6, "0xf")
 
 
-def test_snprintf_pointer_and_unsupported(libc: EnclaveApp) -> None:
+def test_snprintf_pointer_and_limits(libc: EnclaveApp) -> None:
     assert _snprintf(libc, 64, "%p", "U", 0x1000) == (6, "0x1000")
-    # No floating point: the conversion shows itself instead of printing garbage.
-    assert _snprintf(libc, 64, "%f|", "n", None) == (3, "%f|")
+    # musl prints a null pointer as 0 (glibc says "(nil)").
+    assert _snprintf(libc, 64, "%p|", "U", 0) == (2, "0|")
+    # %lc beyond ASCII: the enclave's C locale has no encoding for it, so snprintf fails.
+    assert _snprintf(libc, 64, "x%lcy", "i", 0x263A)[0] == -1
+    # An unknown conversion is an error, not text.
+    assert _snprintf(libc, 64, "%y|", "n", None)[0] == -1
 
 
 def test_heap_churn(libc: EnclaveApp) -> None:

@@ -9,6 +9,7 @@ from typing import Dict, List, Sequence
 from tests.vm.apt_sources import debian_source, os_codename
 from tests.vm.initramfs import find_static_busybox
 from tests.vm.proc import VmError, find_tool, run
+from vmpl_sgx.musl import MuslError, check_headers, find_source
 
 # command -> the Debian package that provides it
 APT_TOOLS = {"apt-get": "apt", "apt-cache": "apt", "dpkg-deb": "dpkg"}
@@ -74,6 +75,12 @@ def check_prereqs(kernels: Sequence[str] = ("bookworm", "backports")) -> List[st
             debian_source(os_codename())
         except VmError as exc:
             problems.append(f"cannot locate the Debian mirror for backports: {exc}")
+    try:
+        # The guest builds a sample enclave from the host's files, libc from musl included.
+        check_headers()
+        find_source()
+    except MuslError as exc:
+        problems.append(f"the guest cannot build enclaves: {exc}")
     packages = missing_packages()
     if packages:
         install = f"apt-get install -y --no-install-recommends {' '.join(packages)}"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The enclave's stdio.h: formatting into memory only (runtime/format.c).
- * Conversions d i u o x X c s p and %, flags - + space # 0, width and
- * precision (also *), lengths hh h l ll z j t. No floating point: %f, %e,
- * %g and %a print nothing but the conversion itself, so a wrong use shows.
+ * The enclave's stdio.h: formatting into memory only, with musl's vfprintf
+ * (vmpl_sgx/musl.py). Every C99 conversion including floating point
+ * (%f %e %g %a), %n and %m; %lc and %ls for ASCII only (else -1, errno
+ * EILSEQ); more than INT_MAX bytes gives -1 and errno EOVERFLOW. No FILE:
+ * printf, fopen and the like are not linked (the build names them).
  */
 #ifndef VMPL_SGX_STDIO_H
 #define VMPL_SGX_STDIO_H

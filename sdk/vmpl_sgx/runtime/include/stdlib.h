@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The enclave's stdlib.h: the heap allocator (runtime/malloc.c) and abort. */
+/* The enclave's stdlib.h: the heap allocator (runtime/malloc.c), abort and wctomb. */
 #ifndef VMPL_SGX_STDLIB_H
 #define VMPL_SGX_STDLIB_H
 
@@ -13,5 +13,8 @@ void free(void *ptr);
 
 /* Ends the entry with #UD after telling the host; the ecall raises EnclaveAbortError. */
 __attribute__((noreturn)) void abort(void);
+
+/* ASCII only, as musl's C locale: -1 and errno EILSEQ for anything else. */
+int wctomb(char *s, wchar_t wc);
 
 #endif /* VMPL_SGX_STDLIB_H */

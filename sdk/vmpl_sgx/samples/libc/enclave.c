@@ -5,8 +5,8 @@
  *
  * ecall 0 format(u32 capacity, u8 kind, value, format\0): snprintf of one
  *         value (passed four times, for up to four conversions) into a buffer of `capacity` bytes (at most 256); kind 'i' int,
- *         'I' long long, 'u' unsigned, 'U' unsigned long long (values 8
- *         bytes, little-endian), 's' string\0, 'c' one byte, 'n' none.
+ *         'I' long long, 'u' unsigned, 'U' unsigned long long, 'f' double
+ *         (values 8 bytes, little-endian), 's' string\0, 'c' one byte, 'n' none.
  *         Answers i32 snprintf's return value, then the buffer up to its NUL.
  * ecall 1 heap(u32 rounds): allocate, fill, grow, shrink and free blocks of
  *         many sizes, checking every byte; answers "ok" or BAD_INPUT
@@ -51,6 +51,7 @@ static uint64_t ecall_format(struct vmpl_sgx_call *call)
 	char out[256];
 	const char *format, *text;
 	uint64_t value = 0, len = call->input_len, at = 5;
+	double real;
 	uint32_t capacity;
 	int32_t n;
 	uint8_t kind;
@@ -66,7 +67,7 @@ static uint64_t ecall_format(struct vmpl_sgx_call *call)
 	if (capacity > sizeof(out))
 		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
 	text = (const char *)input + at;
-	if (kind == 'i' || kind == 'I' || kind == 'u' || kind == 'U') {
+	if (kind == 'i' || kind == 'I' || kind == 'u' || kind == 'U' || kind == 'f') {
 		if (len < at + 9)
 			return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
 		memcpy(&value, input + at, 8);
@@ -88,6 +89,10 @@ static uint64_t ecall_format(struct vmpl_sgx_call *call)
 	case 'I': n = snprintf(out, capacity, format, FOUR((long long)value)); break;
 	case 'u': n = snprintf(out, capacity, format, FOUR((unsigned int)value)); break;
 	case 'U': n = snprintf(out, capacity, format, FOUR((unsigned long long)value)); break;
+	case 'f':
+		memcpy(&real, &value, 8);
+		n = snprintf(out, capacity, format, FOUR(real));
+		break;
 	case 's': n = snprintf(out, capacity, format, FOUR(text)); break;
 	case 'c': n = snprintf(out, capacity, format, FOUR((int)value)); break;
 	case 'n': n = snprintf(out, capacity, format, 0); break;
