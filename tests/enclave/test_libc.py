@@ -22,6 +22,7 @@ from vmpl_sgx.runtime_ocalls import OCALL_LOG
 from vmpl_sgx.samples import (
     LIBC_ABORT,
     LIBC_CHECK,
+    LIBC_ERRORS,
     LIBC_FORMAT,
     LIBC_HEAP,
     LIBC_HEAP_LIMITS,
@@ -199,6 +200,14 @@ def test_snprintf_pointer_and_limits(libc: EnclaveApp) -> None:
     assert _snprintf(libc, 64, "x%lcy", "i", 0x263A)[0] == -1
     # An unknown conversion is an error, not text.
     assert _snprintf(libc, 64, "%y|", "n", None)[0] == -1
+
+
+def test_snprintf_failures_set_errno(libc: EnclaveApp) -> None:
+    # EOVERFLOW (75) for a size over INT_MAX, EILSEQ (84) for %lc beyond ASCII, EINVAL (22) for
+    # an unknown conversion; strerror and %m name them.
+    assert libc.ecall(LIBC_ERRORS).decode() == (
+        "-1 75|-1 84|-1 22|Value too large for data type|Illegal byte sequence"
+    )
 
 
 def test_heap_churn(libc: EnclaveApp) -> None:

@@ -27,8 +27,13 @@
  *         a realloc that cannot grow all fail cleanly; answers "ok".
  * ecall 9 misuse(u8 how): 0 frees a block twice, 1 frees a stack address,
  *         2 writes past a block and then allocates; each aborts the ecall.
+ * ecall 10 errors(): snprintf's failures with errno after each, as text
+ *         "ret errno|..." for a size over INT_MAX, %lc of U+263A and an
+ *         unknown conversion, then strerror(EOVERFLOW) and %m of EILSEQ.
  */
 #include <assert.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +348,30 @@ static uint64_t ecall_misuse(struct vmpl_sgx_call *call)
 	return VMPL_SGX_ENCLAVE_STATUS_OK;
 }
 
+static uint64_t ecall_errors(struct vmpl_sgx_call *call)
+{
+	char buf[8], text[160];
+	int big, wide, unknown, big_errno, wide_errno, unknown_errno;
+	const char *unknown_format = "%y";
+
+	errno = 0;
+	big = snprintf(buf, (size_t)INT_MAX + 1, "x");
+	big_errno = errno;
+	errno = 0;
+	wide = snprintf(buf, sizeof(buf), "%lc", 0x263Au);
+	wide_errno = errno;
+	errno = 0;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	unknown = snprintf(buf, sizeof(buf), unknown_format);
+#pragma GCC diagnostic pop
+	unknown_errno = errno;
+	errno = EILSEQ;
+	snprintf(text, sizeof(text), "%d %d|%d %d|%d %d|%s|%m", big, big_errno, wide, wide_errno,
+		 unknown, unknown_errno, strerror(EOVERFLOW));
+	return vmpl_sgx_output(call, text, strlen(text));
+}
+
 VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(0, ecall_format)
 	VMPL_SGX_ECALL(1, ecall_heap)
@@ -354,4 +383,5 @@ VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(7, ecall_random)
 	VMPL_SGX_ECALL(8, ecall_heap_limits)
 	VMPL_SGX_ECALL(9, ecall_misuse)
+	VMPL_SGX_ECALL(10, ecall_errors)
 )
