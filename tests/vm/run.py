@@ -33,7 +33,12 @@ from tests.vm.cache import REPO_ROOT, cache_dir
 from tests.vm.initramfs import build_initramfs
 from tests.vm.kernels import KERNEL_NAMES, Kernel, prepare_kernel
 from tests.vm.module_build import ModuleBuild, build_module
-from tests.vm.prereqs import check_prereqs, in_ci, install_missing_packages
+from tests.vm.prereqs import (
+    check_guest_build_prereqs,
+    check_prereqs,
+    in_ci,
+    install_missing_packages,
+)
 from tests.vm.proc import VmError
 from tests.vm.qemu import OUTPUT_LOCK, BootResult, boot
 
@@ -208,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         install_missing_packages()
     except VmError as exc:
         print(f"installing prerequisites failed: {exc}", file=sys.stderr)
-    problems = check_prereqs(kernels)
+    problems = check_prereqs(kernels) + check_guest_build_prereqs()
     if problems:
         verdict = "FAIL" if in_ci() else "SKIP"
         for problem in problems:
