@@ -144,6 +144,7 @@ class SehModel:
         self.max_run_buffer = max_run_buffer
         self.memory_limit = memory_limit
         self.executor = executor
+        self._sliced_answer: Tuple[Executor | None, SlicedExecutor | None] = (None, None)
         if slice_s is not None and slice_s <= 0:
             raise ValueError("slice_s must be positive")
         self.slice_s = slice_s
@@ -495,8 +496,18 @@ class SehModel:
             parked = thread.parked
             thread.parked = thread.ocall_pending = False
         executor = self.executor
-        if parked and isinstance(executor, SlicedExecutor):
-            executor.cancel(enclave, tcs_offset)
+        sliced = self._sliced(executor)
+        if parked and sliced is not None:
+            sliced.cancel(enclave, tcs_offset)
+
+    def _sliced(self, executor: Executor | None) -> SlicedExecutor | None:
+        """`executor` if it runs slices, else None. A protocol's isinstance costs about as
+        much as a whole empty ecall, so the answer is kept for the executor last asked about."""
+        known, sliced = self._sliced_answer
+        if executor is not known:
+            sliced = executor if isinstance(executor, SlicedExecutor) else None
+            self._sliced_answer = (executor, sliced)
+        return sliced
 
     def _run_entry(  # noqa: PLR0917 - the fields of one ENTER request
         self,
@@ -610,7 +621,7 @@ class SehModel:
     ) -> ExitInfo | None:
         """Run the entry to its exit, or for one slice (None: it runs on, parked)."""
         tcs = tcs_offset
-        sliced = executor if isinstance(executor, SlicedExecutor) else None
+        sliced = self._sliced(executor)
         exit_info: ExitInfo | None
         if self.slice_s is None or sliced is None:
             if function == SehEnterOp.CONTINUE:
