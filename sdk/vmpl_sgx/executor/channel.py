@@ -10,6 +10,14 @@ Layout: the state word (u32) at 0, the message length (u64) at 8, the message fr
 The state says whose message the area holds; only the side it names as sender writes. x86-64
 keeps stores in order, so the message is visible before the state that announces it.
 
+A wait first polls the state word for up to SPIN_S seconds before it sleeps: the other side
+usually answers within that, and a sleep and its wake-up cost more than the whole answer
+(the scheduler's wake-up latency). The poll yields the core between looks, since on a busy
+host the other side may be waiting for this very core (a poll that did not yield made round
+trips four times slower there), and it is bounded, so a slow answer costs at most SPIN_S.
+The post still always wakes, so a side that went to sleep is never missed (a "sleeping"
+flag to skip the wake would need a store-load barrier that Python cannot issue).
+
 Waiting is bounded: `wait()` takes a timeout and returns None when it passes, so the
 executor can find a worker that died without a report, and a caller can stop waiting for an
 entry that runs long and come back to it later (or end it by ending the worker).
@@ -38,6 +46,11 @@ DATA_OFFSET = 64
 CHANNEL_SIZE = DATA_OFFSET + (1 << 20)
 """Room for the largest message: 64 KiB of run buffer with its header, with a wide margin."""
 MAX_MESSAGE = CHANNEL_SIZE - DATA_OFFSET
+
+SPIN_S = 100e-6
+"""How long a wait polls before it sleeps; longer than most answers, short beside a sleep."""
+_SPIN_CHECKS = 4
+"""Polls between two yields of the core."""
 
 _STATE = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")
@@ -100,6 +113,19 @@ class Channel:
         current = word.value
         if current == state:
             return True
+        if timeout is None or timeout > 0:
+            spin_end = time.monotonic() + (SPIN_S if timeout is None else min(SPIN_S, timeout))
+            while True:
+                for _ in range(_SPIN_CHECKS):
+                    if word.value == state:
+                        return True
+                # Hand the core over: on a busy machine the other side may share this one.
+                os.sched_yield()
+                if time.monotonic() >= spin_end:
+                    break
+            current = word.value
+            if current == state:
+                return True
         # The first sleep takes the timeout as given, so that the usual one is ready-made.
         deadline = None if timeout is None else time.monotonic() + timeout
         left = timeout
