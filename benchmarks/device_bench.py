@@ -2,6 +2,9 @@
 
 B1: SEH calls per loaded page for a 16 MiB measured enclave, read from the module's
 debugfs counters, plus the ioctl syscalls the load took.
+B4 heaps: enclaves with 16 MiB to 1 GiB heaps of unmeasured zero pages loaded through the
+module: seconds, SEH calls and resident-memory growth of this process and of the SEH, which
+must stay proportional to the page count with no page contents in host or SEH memory.
 B3: GET_INFO from Python (ns per call) at three levels, to set against the C client's
 figure: bare `fcntl.ioctl` (the floor for any Python code), the SDK's ioctl layer
 (`DeviceBackend.ioctl`, which every SDK call goes through: the B3 metric) and the public
@@ -47,6 +50,7 @@ GET_INFO_CALLS = 20000
 RUN_CALLS = 300
 RUN_CAPACITY = 64
 C_CLIENT_ENV = "VMPL_SGX_C_CLIENT"
+HEAP_SERIES_MIB = (16, 64, 256, 1024)
 
 
 def counters() -> Dict[str, int]:
@@ -110,6 +114,56 @@ def b1_calls_per_page() -> Dict[str, float]:
         "ioctl_syscalls": sum(backend.calls.values()),
         "load_seconds": seconds,
     }
+
+
+def _kib(field: str, pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    raise LookupError(f"{field} not in /proc/{pid}/status")
+
+
+def b4_zero_heaps() -> list[Dict[str, float]]:
+    """Load enclaves whose heap is unmeasured zero pages (Region.zeros) through the module,
+    one heap size after another: seconds, SEH calls, ioctl syscalls, and how much the
+    resident memory of this process and of the SEH ($VMPL_SGX_SEH_PID) grew."""
+    seh_pid = os.environ.get("VMPL_SGX_SEH_PID")
+    series = []
+    for heap_mib in HEAP_SERIES_MIB:
+        heap = heap_mib * MIB
+        size = 1 << (heap + 2 * PAGE_SIZE - 1).bit_length()
+        layout = Layout(
+            size=size,
+            base=size,
+            regions=(
+                Region.tcs(0, oentry=PAGE_SIZE, ossa=PAGE_SIZE, nssa=1),
+                Region(PAGE_SIZE, bytes(range(256)) * 16, reg_flags("rw"), True, "data"),
+                Region.zeros(2 * PAGE_SIZE, heap, reg_flags("rw"), "heap"),
+            ),
+        )
+        sigstruct = sign(layout, RsaPrivateKey.generate())
+        own_before = _kib("VmRSS:")
+        seh_before = _kib("VmRSS:", seh_pid) if seh_pid else 0
+        STATS.write_text("0\n")
+        backend = TimedBackend()
+        start = time.perf_counter()
+        with Enclave(backend) as enclave:
+            load(enclave, layout, sigstruct)
+            seconds = time.perf_counter() - start
+            own_after = _kib("VmRSS:")
+            seh_after = _kib("VmRSS:", seh_pid) if seh_pid else 0
+        after = counters()
+        series.append({
+            "heap_mib": heap_mib,
+            "pages": layout.page_count,
+            "seconds": seconds,
+            "seh_calls": sum(v for k, v in after.items()
+                             if k.startswith("calls.") and k != "calls.destroy"),
+            "ioctl_syscalls": sum(backend.calls.values()),
+            "rss_growth_mib": (own_after - own_before) / 1024,
+            "seh_rss_growth_mib": (seh_after - seh_before) / 1024 if seh_pid else -1.0,
+        })
+    return series
 
 
 def _ns_per_call(action: Callable[[], object], calls: int) -> float:
@@ -229,6 +283,7 @@ def run_c_and_python(calls: int = RUN_CALLS) -> Dict[str, object]:
 def main() -> int:
     result = {
         "b1": b1_calls_per_page(),
+        "b4_heaps": b4_zero_heaps(),
         "b3": b3_get_info_ns(),
         "run": run_overhead_us(),
         "run_c_vs_python": run_c_and_python(),

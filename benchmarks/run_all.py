@@ -64,6 +64,11 @@ def report_device(data: Dict[str, Any]) -> None:
     print(f"  B3 GET_INFO ns/call: C {c_ns[0]:.0f} (before) {c_ns[1]:.0f} (after), "
           f"fcntl.ioctl {b3['fcntl_ns']:.0f}, SDK ioctl layer {b3['sdk_ioctl_ns']:.0f}, "
           f"Enclave.info() {b3['enclave_info_ns']:.0f}")
+    for heap in data["device"].get("b4_heaps", []):
+        print(f"  B4 module, zero heap {heap['heap_mib']:>5} MiB: {heap['seconds']:.2f} s, "
+              f"{heap['seh_calls']} SEH calls, {heap['ioctl_syscalls']} ioctls, RSS growth "
+              f"{heap['rss_growth_mib']:.1f} MiB here, {heap['seh_rss_growth_mib']:.1f} MiB "
+              "in the SEH")
     both = data["device"].get("run_c_vs_python", {})
     if "python_run_ns" in both:
         c_run = sum(both["c_run_ns"]) / len(both["c_run_ns"])

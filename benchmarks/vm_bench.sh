@@ -25,7 +25,8 @@ gcc -O2 -D_GNU_SOURCE -Ikernel_module/include/uapi tests/vm/c_client/vmpl_sgx_cl
 c_ns() { /tmp/vmpl-sgx-client bench-info 20000 | sed -n 's/^get_info_ns=\([0-9.]*\).*/\1/p'; }
 # C before and after the Python runs, so a drift of the guest's speed shows.
 c_before=$(c_ns)
-py_json=$(VMPL_SGX_C_CLIENT=/tmp/vmpl-sgx-client "$PYTHON" benchmarks/device_bench.py) || exit 14
+py_json=$(VMPL_SGX_C_CLIENT=/tmp/vmpl-sgx-client VMPL_SGX_SEH_PID=$seh \
+    "$PYTHON" benchmarks/device_bench.py) || exit 14
 c_after=$(c_ns)
 echo "{\"kernel\": \"$(uname -r)\", \"c_get_info_ns\": [$c_before, $c_after], \"device\": $py_json}" > "$RESULTS/bench.json"
 cat "$RESULTS/bench.json"
