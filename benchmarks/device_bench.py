@@ -58,6 +58,11 @@ def counters() -> Dict[str, int]:
     return {name: int(value) for name, value in pairs}
 
 
+def seh_calls_since_reset() -> int:
+    """SEH calls the module counted since STATS was reset, the close's DESTROY left out."""
+    return sum(v for k, v in counters().items() if k.startswith("calls.") and k != "calls.destroy")
+
+
 class TimedBackend:
     """The device, counting each ioctl and the nanoseconds spent inside it, per command."""
 
@@ -105,8 +110,7 @@ def b1_calls_per_page() -> Dict[str, float]:
     with Enclave(backend) as enclave:
         load(enclave, layout, sigstruct)
         seconds = time.perf_counter() - start
-    after = counters()
-    calls = sum(v for k, v in after.items() if k.startswith("calls.") and k != "calls.destroy")
+    calls = seh_calls_since_reset()
     return {
         "pages": layout.page_count,
         "seh_calls": calls,
@@ -152,13 +156,11 @@ def b4_zero_heaps() -> list[Dict[str, float]]:
             seconds = time.perf_counter() - start
             own_after = _kib("VmRSS:")
             seh_after = _kib("VmRSS:", seh_pid) if seh_pid else 0
-        after = counters()
         series.append({
             "heap_mib": heap_mib,
             "pages": layout.page_count,
             "seconds": seconds,
-            "seh_calls": sum(v for k, v in after.items()
-                             if k.startswith("calls.") and k != "calls.destroy"),
+            "seh_calls": seh_calls_since_reset(),
             "ioctl_syscalls": sum(backend.calls.values()),
             "rss_growth_mib": (own_after - own_before) / 1024,
             "seh_rss_growth_mib": (seh_after - seh_before) / 1024 if seh_pid else -1.0,
