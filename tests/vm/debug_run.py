@@ -2,7 +2,8 @@
 scans, in Debian's 6.12 source built with KASAN, lockdep, UBSAN, kmemleak and friends.
 
     python -m tests.vm.debug_run [--timeout S] [--param KEY=VALUE ...] [--echo]
-        [--cpus N] [--memory MB] [--module-dir DIR] [--guest-script PATH]
+        [--cpus N] [--tcg-thread multi|single] [--memory MB] [--module-dir DIR]
+        [--guest-script PATH] [--prepare-only]
 
 Builds (or reuses) the debug kernel (tests/vm/debug_kernel.py), builds the module against
 it (W=1 C=1), boots it under QEMU with tests/vm/guest_debug.sh and passes only when the
@@ -10,7 +11,9 @@ guest script passed, it printed its VMTIER-DEBUG line with every checker on, and
 console has no checker report at all (tests/vm/debug_reports.py). On failure the first
 lines of each report are printed; the whole console stays in the run directory. Another
 --guest-script (one case, say) passes with exit status 0 and no report.
-Missing prerequisites skip the tier (exit 0), or fail it when CI=true.
+--prepare-only builds (or finds) the kernel and stops: `make test` runs it beside tox, so
+that a cold build overlaps the Python matrix. Missing prerequisites skip the tier (exit 0),
+or fail it when CI=true.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tests.vm.debug_kernel import build_seconds, prepare_debug_kernel
 from tests.vm.debug_prereqs import check_debug_prereqs, install_debug_packages
 from tests.vm.debug_reports import describe, reports_in
 from tests.vm.initramfs import build_initramfs
+from tests.vm.model_keys import GUEST_VARIABLE, model_keys_file
 from tests.vm.module_build import build_module
 from tests.vm.prereqs import check_prereqs, in_ci, install_missing_packages
 from tests.vm.proc import VmError
@@ -61,14 +65,16 @@ def run_tier(args: argparse.Namespace) -> int:
     build = build_module(args.module_dir, kernel.headers,
                          cache_dir() / "builds" / f"debug-{kernel.release}"
                          / args.module_dir.resolve().name)
-    params = {"VMPL_SGX_VM_MODULE": str(build.ko), **KERNEL_PARAMS,
+    params = {"VMPL_SGX_VM_MODULE": str(build.ko), GUEST_VARIABLE: str(model_keys_file()),
+              **KERNEL_PARAMS,
               **_parse_params(args.param)}
     print(f"[debug {kernel.release}] booting (kernel build {build_seconds(kernel)}, "
           f"prepared in {prepared_s:.0f} s)", flush=True)
     result = boot(kernel.vmlinuz, initramfs, args.guest_script,
                   _new_run_dir(f"debug-{kernel.release}"),
                   cwd=REPO_ROOT, params=params, timeout_s=args.timeout, memory_mb=args.memory,
-                  cpus=args.cpus, echo=args.echo, echo_prefix="[debug] ")
+                  cpus=args.cpus, single_thread=args.tcg_thread == "single", echo=args.echo,
+                  echo_prefix="[debug] ")
     reports = reports_in(result.console_log)
     line = _tier_line(result.results_dir / "guest.log")
     problems: List[str] = []
@@ -110,6 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="extra environment variable for the guest script")
     parser.add_argument("--echo", action="store_true", help="stream the guest console")
     parser.add_argument("--cpus", type=int, default=2, metavar="N")
+    parser.add_argument("--tcg-thread", choices=["multi", "single"], default="multi",
+                        help="single: all vCPUs in one host thread, for a guest that shares "
+                        "the host's CPUs with other guests")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="build or find the debug kernel, then stop")
     parser.add_argument("--memory", type=int, default=3072, metavar="MB",
                         help="guest memory (KASAN's shadow takes an eighth)")
     args = parser.parse_args(argv)
@@ -125,6 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{verdict}: debug tier prerequisite: {problem}", file=sys.stderr)
         return 1 if in_ci() else 0
     try:
+        if args.prepare_only:
+            kernel = prepare_debug_kernel()
+            print(f"[debug {kernel.release}] kernel ready (build {build_seconds(kernel)})",
+                  flush=True)
+            return 0
         return run_tier(args)
     except VmError as exc:
         print(f"[debug] FAIL: {exc}", flush=True)

@@ -71,6 +71,17 @@ trap 'stop_seh; coverage_stop; rm -rf "$WORK"' EXIT
 echo "guest_tests: python $PYTHON ($("$PYTHON" --version 2>&1)), kernel ${VMPL_SGX_VM_KERNEL:-$(uname -r)}"
 
 # ---- setup
+# The SEH model's chain keys, made on the host (tests/vm/model_keys.py): generating them
+# here would take about 95 s of the first quote. They go where the SEH keeps them, beside
+# its root secret (made here as usual).
+if [ -n "${VMPL_SGX_MODEL_KEYS:-}" ]; then
+    state="${XDG_STATE_HOME:-$HOME/.local/state}/vmpl-sgx"
+    if [ ! -e "$state/seh-root-secret.chain.json" ]; then
+        mkdir -p "$state" && cp "$VMPL_SGX_MODEL_KEYS" "$state/seh-root-secret.chain.json" &&
+            chmod 600 "$state/seh-root-secret.chain.json" ||
+            echo "guest_tests: cannot place the SEH model's chain keys"
+    fi
+fi
 if ! grep -qs " /sys/kernel/debug debugfs" /proc/mounts; then
     mount -t debugfs none /sys/kernel/debug || echo "guest_tests: cannot mount debugfs"
 fi

@@ -32,6 +32,7 @@ from typing import Dict, List, Mapping, Sequence
 from tests.vm.cache import REPO_ROOT, cache_dir
 from tests.vm.initramfs import build_initramfs
 from tests.vm.kernels import KERNEL_NAMES, Kernel, prepare_kernel
+from tests.vm.model_keys import GUEST_VARIABLE, model_keys_file
 from tests.vm.module_build import ModuleBuild, build_module
 from tests.vm.prereqs import (
     check_guest_build_prereqs,
@@ -111,7 +112,7 @@ def boot_kernel(
     single_thread: bool = False,
 ) -> KernelRun:
     """Boot a prepared kernel and run `guest_script` in it."""
-    guest_params: Dict[str, str] = {}
+    guest_params: Dict[str, str] = {GUEST_VARIABLE: str(model_keys_file())}
     if prepared.build is not None:
         guest_params["VMPL_SGX_VM_MODULE"] = str(prepared.build.ko)
     guest_params.update(params or {})
