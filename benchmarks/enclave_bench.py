@@ -10,9 +10,12 @@ trips over several rounds.
 
 Beside them, in the same run, the floor any round trip between two processes has here: a C
 ping-pong through a futex word in shared memory (benchmarks/futex_pingpong.c), the mechanism
-the executor's channel uses. The two levels and the floor take turns, round by round, so
-that the host's load, which changes from second to second on a shared machine, weighs on
-the figures a ratio compares alike.
+the executor's channel uses; and the floor for two Python processes, the same ping-pong
+through the executor's own channel with empty messages (benchmarks/channel_pingpong.py),
+which is what the interpreter costs before any message is decoded or any enclave code runs.
+The two levels and the floors take turns, round by round, so that the host's load, which
+changes from second to second on a shared machine, weighs on the figures a ratio compares
+alike.
 
 A third figure times the SDK alone: EnclaveApp's ecall on a simulator whose executor
 returns at once (no worker, no round trip): what the SDK, the simulator and the SEH model's
@@ -62,6 +65,7 @@ OCALLS_PER_ECALL = 100
 B5_GOAL = 1.5
 B6_GOAL = 3.0
 PINGPONG_ROUND_TRIPS = 20000
+PYTHON_PINGPONG_ROUND_TRIPS = 5000
 ROUNDS = 5
 """Turns the app level, the executor level and the floor take."""
 HERE = Path(__file__).resolve().parent
@@ -111,6 +115,7 @@ def measure(repeat: int) -> Dict[str, float]:
         ecall_direct: List[float] = []
         ocall_direct: List[float] = []
         floor: List[float] = []
+        python_floor: List[float] = []
         binary = build_floor(Path(scratch))
         ecall_sdk: List[float] = []
         at_once = EnclaveApp.load(
@@ -138,11 +143,13 @@ def measure(repeat: int) -> Dict[str, float]:
                     ocall_direct += direct.ocalls()
                 if round_number % 2 == 0:
                     floor.append(floor_run_us(binary))
+                    python_floor.append(python_floor_run_us())
         floor.sort()
     return {
         "floor_us": statistics.median(floor),
         "floor_low_us": floor[0],
         "floor_high_us": floor[-1],
+        "python_floor_us": statistics.median(python_floor),
         "spawn_ms": statistics.median(spawn) * 1e3,
         "first_ecall_ms": statistics.median(first_file) * 1e3,
         "ecall_app_us": statistics.median(ecall_app) * 1e6,
@@ -171,6 +178,15 @@ def floor_run_us(binary: Path) -> float:
     return float(out) / 1e3
 
 
+def python_floor_run_us() -> float:
+    """Median round trip, in µs, of one run of the Python ping-pong (channel_pingpong.py)."""
+    out = subprocess.run(
+        [sys.executable, str(HERE / "channel_pingpong.py"), str(PYTHON_PINGPONG_ROUND_TRIPS)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return float(out) / 1e3
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -183,7 +199,8 @@ def goal_lines(results: Dict[str, float]) -> List[str]:
         f"BENCH B5 ecall_sdk_over_executor={b5:.2f} goal<={B5_GOAL} {verdict(b5 <= B5_GOAL)}",
         f"BENCH B6 executor_round_trip_us={results['ecall_executor_us']:.1f} "
         f"floor_us={results['floor_us']:.1f} ratio={b6:.2f} goal<={B6_GOAL}x "
-        f"{verdict(b6 <= B6_GOAL)}",
+        f"{verdict(b6 <= B6_GOAL)}; python_floor_us={results['python_floor_us']:.1f} "
+        f"({results['python_floor_us'] / results['floor_us']:.2f}x the floor)",
     ]
 
 
@@ -284,6 +301,7 @@ def main() -> int:
         ("C futex ping-pong between two processes (floor)", results["floor_us"], "us"),
         ("  the floor's lowest run of three", results["floor_low_us"], "us"),
         ("  the floor's highest run of three", results["floor_high_us"], "us"),
+        ("Python ping-pong through the executor's channel", results["python_floor_us"], "us"),
     ]
     for label, value, unit in rows:
         print(f"{label:<50} {value:10.1f} {unit}")
