@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -37,7 +37,7 @@ from vmpl_sgx._abi import (
     SehQueryRsp,
     SehResult,
 )
-from vmpl_sgx.seh import ExitInfo, SehModel
+from vmpl_sgx.seh import ExitInfo, SehModel, loopback
 from vmpl_sgx.seh.faults import EXIT_DIED_ON_PURPOSE, NO_FAULT, Fault, parse_fault
 from vmpl_sgx.seh.loopback import LoopbackServer, call_name, serve_message
 from vmpl_sgx.seh.messages import LbMessage, LbPageData, decode_response, encode_request
@@ -473,3 +473,45 @@ def test_process_refuses_bad_arguments(args: list[str], status: int) -> None:
         check=False,
     )
     assert result.returncode == status
+
+
+# ---- the device out of memory: the call stays with the module, the SEH tries again
+
+
+def _failing(real: Callable[..., int], fd: int, failures: int) -> Callable[..., int]:
+    """`real`, failing with ENOMEM on `fd` the first `failures` times."""
+    left = [failures]
+
+    def call(target: int, *args: object) -> int:
+        if target == fd and left[0] > 0:
+            left[0] -= 1
+            raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+        return real(target, *args)
+
+    return call
+
+
+@pytest.mark.parametrize("name", ["readv", "write"])
+def test_enomem_from_the_device_is_tried_again(
+    device: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    ours, theirs = device
+    monkeypatch.setattr(loopback, "NOMEM_PAUSE_S", 0.0)
+    monkeypatch.setattr(os, name, _failing(getattr(os, name), theirs.fileno(), 3))
+    ours.sendall(query_request(1))
+    server = LoopbackServer(theirs.fileno(), SehModel())
+    assert server.serve(once=True) == 0
+    server.close()
+    assert decode_response(ours.recv(1 << 16)).seq == 1
+
+
+def test_an_answer_the_device_never_has_memory_for_stops_the_seh(
+    device: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours, theirs = device
+    monkeypatch.setattr(loopback, "NOMEM_PAUSE_S", 0.0)
+    monkeypatch.setattr(os, "write", _failing(os.write, theirs.fileno(), 10**6))
+    ours.sendall(query_request(1))
+    server = LoopbackServer(theirs.fileno(), SehModel())
+    assert server.serve(once=True) == 1
+    server.close()

@@ -132,16 +132,39 @@ def set_make_it_fail(pids: Sequence[int], on: bool) -> None:
 
 
 class Seh:
-    """`python -m vmpl_sgx.seh`, started again whenever it is found gone."""
+    """`python -m vmpl_sgx.seh`, started again whenever it is found gone.
+
+    It serves only while it holds the SEH device open. One that closed it (it stopped over
+    an error) may take a while to exit under TCG: that one is waited for, up to
+    EXIT_WAIT_S, before the next one starts, since the device takes one SEH at a time.
+    """
+
+    EXIT_WAIT_S = 60.0
 
     def __init__(self, log: Path) -> None:
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.problems: List[str] = []
+
+    def attached(self) -> bool:
+        """Whether the SEH process runs and holds the device."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        return any(_is_seh_device(fd) for fd in _listdir(Path(f"/proc/{self.process.pid}/fd")))
 
     def ensure(self) -> int:
-        if self.process is not None and self.process.poll() is None:
+        if self.process is not None and self.attached():
             return self.process.pid
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=self.EXIT_WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.problems.append(
+                    f"the SEH closed its device but still ran {self.EXIT_WAIT_S:.0f} s later: "
+                    f"{_task_states(self.process.pid)}")
+                self.process.kill()
+                self.process.wait(timeout=60)
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "vmpl_sgx.seh"],
                                             stdin=subprocess.DEVNULL, stdout=out, stderr=out)
@@ -165,6 +188,19 @@ def _listdir(path: Path) -> List[Path]:
         return list(path.iterdir())
     except OSError:
         return []
+
+
+def _task_states(pid: int) -> str:
+    """Each thread's state and wait channel, for a report."""
+    states = []
+    for task in _listdir(Path(f"/proc/{pid}/task")):
+        try:
+            state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            wchan = (task / "wchan").read_text().strip() or "-"
+        except OSError:
+            continue
+        states.append(f"{task.name}:{state}/{wchan}")
+    return " ".join(states) or "(gone)"
 
 
 def _is_seh_device(fd: Path) -> bool:
@@ -253,7 +289,10 @@ def random_rounds(tally: Tally, layout: Layout, sigstruct: bytes, seh: Seh,
                     set_make_it_fail([seh_pid], False)
                 write(DEBUGFS / "failslab" / "probability", "0")
                 write(DEBUGFS / "fail_page_alloc" / "probability", "0")
-            seh_broke = stats()["enclaves.broken"] > before["enclaves.broken"]
+            # The SEH's side failed for good: the enclave broke, or the SEH stopped over
+            # one of its own allocations (then CREATE has no enclave to break).
+            seh_broke = (stats()["enclaves.broken"] > before["enclaves.broken"]
+                         or not seh.attached())
             allowed = (errno.ENOMEM, errno.EIO) if seh_broke else (errno.ENOMEM,)
             if error is not None:
                 failed += 1
@@ -292,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure(span, 0, task_filter=False)
         seh.stop()
     print(f"faultinject: the SEH was started {seh.starts} time(s)")
+    tally.problems += seh.problems
     for problem in tally.problems:
         print(f"faultinject: {problem}")
     verdict = "clean" if not tally.problems else f"FAILED ({len(tally.problems)} problems)"

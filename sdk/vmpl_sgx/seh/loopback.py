@@ -15,7 +15,7 @@ import select
 import time
 from typing import Union
 
-from vmpl_sgx._abi import LB_MAX_MESSAGE, SEH_PROTOCOL, SehCall, SehResult
+from vmpl_sgx._abi import LB_MAX_MESSAGE, PAGE_SIZE, SEH_PROTOCOL, SehCall, SehResult
 from vmpl_sgx.seh.faults import (
     EXIT_DIED_ON_PURPOSE,
     NO_FAULT,
@@ -71,6 +71,12 @@ def serve_message(
     return answer(request, rax, rcx)
 
 
+NOMEM_PAUSE_S = 0.01
+"""Pause before reading or answering again after the device ran out of memory."""
+NOMEM_ATTEMPTS = 100
+"""Tries at one answer while the device keeps running out of memory; then the SEH stops."""
+
+
 class LoopbackServer:
     """Serves SEH calls read from `fd` until a stop request, end of file or an error.
 
@@ -85,6 +91,10 @@ class LoopbackServer:
         self.fault = fault
         self.answered = 0
         self._buffer = bytearray(LB_MAX_MESSAGE)
+        # Touched now, so that the module's copy of a call into it never has to fault a
+        # page in (under memory pressure that copy would fail with EFAULT).
+        for offset in range(0, LB_MAX_MESSAGE, PAGE_SIZE):
+            self._buffer[offset] = 0
         self._stopping = False
         self._wake_read, self._wake_write = os.pipe()
         for end in (self._wake_read, self._wake_write):
@@ -133,7 +143,16 @@ class LoopbackServer:
             if self._wake_read in readable:
                 self._drain_wake_ups()
             if self.fd in readable and not self._stopping:
-                length = os.readv(self.fd, [self._buffer])
+                try:
+                    length = os.readv(self.fd, [self._buffer])
+                except OSError as error:
+                    # Out of memory delivering a call: the module puts it back at the
+                    # head of its queue, so it is read again.
+                    if error.errno != errno.ENOMEM:
+                        raise
+                    log.warning("reading a call: %s; reading it again", error)
+                    time.sleep(NOMEM_PAUSE_S)
+                    continue
                 if not length:
                     log.info("the device reported end of file")
                     return None
@@ -147,14 +166,22 @@ class LoopbackServer:
                 pass
 
     def _answer(self, response: bytes) -> None:
-        try:
-            written = os.write(self.fd, response)
-        except OSError as error:
-            # The module refuses answers to calls it gave up on (ENOENT) and answers it
-            # finds malformed (EINVAL, the call fails); either way the session goes on.
-            if error.errno not in (errno.ENOENT, errno.EINVAL):
-                raise
-            log.warning("the device refused an answer: %s", error)
-            return
+        for attempt in range(1, NOMEM_ATTEMPTS + 1):
+            try:
+                written = os.write(self.fd, response)
+                break
+            except OSError as error:
+                # Out of memory before the module took the answer: the call still waits
+                # for it. (Had the module failed the call instead, the next try gets ENOENT.)
+                if error.errno == errno.ENOMEM and attempt < NOMEM_ATTEMPTS:
+                    log.warning("answering a call: %s; answering again", error)
+                    time.sleep(NOMEM_PAUSE_S)
+                    continue
+                # The module refuses answers to calls it gave up on (ENOENT) and answers it
+                # finds malformed (EINVAL, the call fails); either way the session goes on.
+                if error.errno not in (errno.ENOENT, errno.EINVAL):
+                    raise
+                log.warning("the device refused an answer: %s", error)
+                return
         if written != len(response):
             raise OSError(f"short write: {written} of {len(response)} bytes")
