@@ -2,7 +2,7 @@
 # fresh clone needs nothing else:
 #   make demo     the main job: build, measure, sign, load and run enclaves
 #   make test     everything: generator gates, the Python matrix, the kernel
-#                 builds and the real-kernel VM tier
+#                 builds, the real-kernel VM tier and the debug-kernel tier
 #   make regen    regenerate every file derived from abi/vmpl_sgx.yaml
 #   make vmtest   only the VM tier (Debian 6.1 and 6.12 under QEMU)
 #   make vmtest-debug  the VM suite in a KASAN/lockdep/kmemleak build of Debian's
