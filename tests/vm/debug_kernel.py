@@ -23,7 +23,7 @@ from typing import Dict, List
 from tests.vm.apt import backports_apt
 from tests.vm.cache import cache_dir, fresh_staging, is_complete, publish
 from tests.vm.kernels import Kernel
-from tests.vm.proc import VmError, run
+from tests.vm.proc import VmError, own_make_env, run
 
 SOURCE_PACKAGE = "linux-source-6.12"
 FRAGMENT = Path(__file__).with_name("debug_kernel.config")
@@ -114,7 +114,8 @@ def _make(tree: Path, log: Path, *targets: str) -> None:
     argv = ["nice", "-n", str(NICE), "make", "-C", str(tree), *targets]
     with open(log, "a") as out:
         status = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, check=False).returncode
+                                stderr=subprocess.STDOUT, env=own_make_env(),
+                                check=False).returncode
     if status:
         tail = log.read_text(errors="replace").splitlines()[-30:]
         raise VmError(f"`make {' '.join(targets)}` in {tree} exited {status}; last lines of "

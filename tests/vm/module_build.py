@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
-from tests.vm.proc import VmError, find_tool
+from tests.vm.proc import VmError, find_tool, own_make_env
 
 # Kbuild leaves these in the module directory; never copy a stale one into a build.
 BUILD_ARTIFACTS = (
@@ -81,7 +81,7 @@ def build_module(
         f"-j{os.cpu_count() or 1}", *(extra_make_args or []), "modules",
     ]
     # LC_ALL=C: compiler messages must say "warning:" in English for the scan below.
-    env = {**os.environ, "LC_ALL": "C"}
+    env = own_make_env(LC_ALL="C")
     proc = subprocess.run(
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         env=env, check=False,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Dict, Mapping, Sequence
 
 # Where root's tools (depmod, modprobe) live even when PATH leaves them out (non-root users).
 SBIN_DIRS = ("/usr/sbin", "/sbin")
@@ -22,6 +23,19 @@ def find_tool(command: str) -> str | None:
     if found is None:
         found = shutil.which(command, path=":".join(SBIN_DIRS))
     return found
+
+
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+"""What a make that started us passes down: its jobserver and options."""
+
+
+def own_make_env(**extra: str) -> Dict[str, str]:
+    """The environment for a make of our own (it names its -j): without what an outer make
+    passes down, which under `make -jN` makes the inner one warn that it resets the
+    jobserver (a warning the module build's scan rightly fails on)."""
+    env = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
+    env.update(extra)
+    return env
 
 
 def run(
