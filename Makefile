@@ -22,7 +22,7 @@ TOX_PATH := $(subst $(space),:,$(strip $(PYENV_BINS) $(PATH)))
 
 .PHONY: all demo test regen check tox kernel-build debug-kernel vmtest vmtest-debug bench clean
 
-# Per-guest limits in seconds. `make test` raises them: there three guests share the CPUs.
+# Per-guest limits in seconds. `make test` raises the first: there three guests share the CPUs.
 VMTEST_TIMEOUT ?= 2400
 DEBUG_TIMEOUT ?= 3600
 # multi: the debug guest's vCPUs get a host thread each (alone on the host); single: one.
@@ -71,8 +71,7 @@ vmtest-debug: $(STAMP)
 # debug guest boots beside the two production guests, each guest on one TCG thread.
 test: check kernel-build
 	$(MAKE) --no-print-directory -j2 tox debug-kernel
-	$(MAKE) --no-print-directory -j2 vmtest vmtest-debug VMTEST_TIMEOUT=3600 \
-		DEBUG_TIMEOUT=3600 DEBUG_TCG=single
+	$(MAKE) --no-print-directory -j2 vmtest vmtest-debug VMTEST_TIMEOUT=3600 DEBUG_TCG=single
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'

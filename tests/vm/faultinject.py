@@ -154,7 +154,8 @@ class Seh:
         return any(_is_seh_device(fd) for fd in _listdir(Path(f"/proc/{self.process.pid}/fd")))
 
     def ensure(self) -> int:
-        if self.process is not None and self.attached():
+        if self.attached():
+            assert self.process is not None
             return self.process.pid
         if self.process is not None:
             try:
@@ -170,8 +171,7 @@ class Seh:
                                             stdin=subprocess.DEVNULL, stdout=out, stderr=out)
         self.starts += 1
         deadline = time.monotonic() + 120
-        fds = Path(f"/proc/{self.process.pid}/fd")
-        while not any(_is_seh_device(fd) for fd in _listdir(fds)):
+        while not self.attached():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"faultinject: the SEH did not attach (see {self.log})")
             time.sleep(0.1)

@@ -15,7 +15,7 @@ import select
 import time
 from typing import Union
 
-from vmpl_sgx._abi import LB_MAX_MESSAGE, PAGE_SIZE, SEH_PROTOCOL, SehCall, SehResult
+from vmpl_sgx._abi import LB_MAX_MESSAGE, SEH_PROTOCOL, SehCall, SehResult
 from vmpl_sgx.seh.faults import (
     EXIT_DIED_ON_PURPOSE,
     NO_FAULT,
@@ -90,11 +90,9 @@ class LoopbackServer:
         self.model = model
         self.fault = fault
         self.answered = 0
+        # bytearray(n) writes its zeros, so every page is resident before the module copies
+        # a call into it: that copy never needs a page (under memory pressure it would fail).
         self._buffer = bytearray(LB_MAX_MESSAGE)
-        # Touched now, so that the module's copy of a call into it never has to fault a
-        # page in (under memory pressure that copy would fail with EFAULT).
-        for offset in range(0, LB_MAX_MESSAGE, PAGE_SIZE):
-            self._buffer[offset] = 0
         self._stopping = False
         self._wake_read, self._wake_write = os.pipe()
         for end in (self._wake_read, self._wake_write):
@@ -166,22 +164,28 @@ class LoopbackServer:
                 pass
 
     def _answer(self, response: bytes) -> None:
-        for attempt in range(1, NOMEM_ATTEMPTS + 1):
-            try:
-                written = os.write(self.fd, response)
-                break
-            except OSError as error:
-                # Out of memory before the module took the answer: the call still waits
-                # for it. (Had the module failed the call instead, the next try gets ENOENT.)
-                if error.errno == errno.ENOMEM and attempt < NOMEM_ATTEMPTS:
-                    log.warning("answering a call: %s; answering again", error)
-                    time.sleep(NOMEM_PAUSE_S)
-                    continue
-                # The module refuses answers to calls it gave up on (ENOENT) and answers it
-                # finds malformed (EINVAL, the call fails); either way the session goes on.
-                if error.errno not in (errno.ENOENT, errno.EINVAL):
-                    raise
-                log.warning("the device refused an answer: %s", error)
-                return
+        try:
+            written = self._write(response)
+        except OSError as error:
+            # The module refuses answers to calls it gave up on (ENOENT) and answers it
+            # finds malformed (EINVAL, the call fails); either way the session goes on.
+            if error.errno not in (errno.ENOENT, errno.EINVAL):
+                raise
+            log.warning("the device refused an answer: %s", error)
+            return
         if written != len(response):
             raise OSError(f"short write: {written} of {len(response)} bytes")
+
+    def _write(self, response: bytes) -> int:
+        """os.write, again after a pause while the device is out of memory: it failed
+        before taking the answer, so the call still waits for it (had the module failed
+        the call instead, the next try gets ENOENT)."""
+        for _ in range(NOMEM_ATTEMPTS - 1):
+            try:
+                return os.write(self.fd, response)
+            except OSError as error:
+                if error.errno != errno.ENOMEM:
+                    raise
+                log.warning("answering a call: %s; answering again", error)
+                time.sleep(NOMEM_PAUSE_S)
+        return os.write(self.fd, response)
