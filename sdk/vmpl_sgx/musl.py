@@ -139,6 +139,11 @@ def cache_root() -> Path:
     return Path(base) / "vmpl-sgx"
 
 
+def archive_key(cc: Sequence[str]) -> str:
+    """The digest that names the archive of compiler `cc` and the installed musl source."""
+    return _key(cc, find_source())
+
+
 def _key(cc: Sequence[str], tree: Path) -> str:
     digest = hashlib.sha256()
     for part in (*cc, *FLAGS, str(tree), _compiler_version(cc)):

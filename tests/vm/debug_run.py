@@ -36,6 +36,7 @@ from tests.vm.prereqs import check_prereqs, in_ci, install_missing_packages
 from tests.vm.proc import VmError
 from tests.vm.qemu import boot
 from tests.vm.run import DEFAULT_MODULE_DIR, _new_run_dir, _parse_params
+from tests.vm.sample_images import CACHE_VARIABLE, sample_cache
 
 GUEST_SCRIPT = REPO_ROOT / "tests" / "vm" / "guest_debug.sh"
 # page_owner records allocation sites; every KASAN report is printed, not only the first.
@@ -66,6 +67,7 @@ def run_tier(args: argparse.Namespace) -> int:
                          cache_dir() / "builds" / f"debug-{kernel.release}"
                          / args.module_dir.resolve().name)
     params = {"VMPL_SGX_VM_MODULE": str(build.ko), GUEST_VARIABLE: str(model_keys_file()),
+              CACHE_VARIABLE: str(sample_cache()),
               **KERNEL_PARAMS,
               **_parse_params(args.param)}
     print(f"[debug {kernel.release}] booting (kernel build {build_seconds(kernel)}, "

@@ -42,6 +42,7 @@ from tests.vm.prereqs import (
 )
 from tests.vm.proc import VmError
 from tests.vm.qemu import OUTPUT_LOCK, BootResult, boot
+from tests.vm.sample_images import CACHE_VARIABLE, sample_cache
 
 __all__ = ["KernelRun", "PreparedKernel", "boot_kernel", "check_prereqs", "main",
            "prepare_run", "run_kernel"]
@@ -112,7 +113,8 @@ def boot_kernel(
     single_thread: bool = False,
 ) -> KernelRun:
     """Boot a prepared kernel and run `guest_script` in it."""
-    guest_params: Dict[str, str] = {GUEST_VARIABLE: str(model_keys_file())}
+    guest_params: Dict[str, str] = {GUEST_VARIABLE: str(model_keys_file()),
+                                    CACHE_VARIABLE: str(sample_cache())}
     if prepared.build is not None:
         guest_params["VMPL_SGX_VM_MODULE"] = str(prepared.build.ko)
     guest_params.update(params or {})

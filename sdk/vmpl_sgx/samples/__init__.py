@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import List
 
 from vmpl_sgx.build import build_enclave
+from vmpl_sgx.samples.image_cache import cached_build
 
 SAMPLES_DIR = Path(__file__).resolve().parent
 SAMPLE_NAMES = ("sha256", "ocall", "faults", "records", "attest", "peer", "libc")
@@ -97,7 +98,14 @@ def _shared(name: str) -> tuple[str, ...]:
 
 
 def build_sample(name: str, output: str | Path) -> Path:
-    """Build sample `name` into the image `output`."""
+    """Build sample `name` into the image `output` (copied from the cache when it has been
+    built before from the same sources, flags and compiler; see image_cache)."""
+    if name not in SAMPLE_NAMES:
+        raise ValueError(f"unknown sample {name!r}: choose one of {', '.join(SAMPLE_NAMES)}")
+    return cached_build(name, Path(output), lambda out: _build(name, out))
+
+
+def _build(name: str, output: Path) -> Path:
     if name in EDL_SAMPLES:
         edl, shared = EDL_SAMPLES[name]
         return build_enclave(
