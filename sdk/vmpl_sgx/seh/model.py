@@ -94,6 +94,7 @@ so a large SECS.size costs nothing by itself."""
 
 _DESC_MEASURE = int(SehDescFlag.MEASURE)
 _RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME, SehEnterOp.CONTINUE)
+_EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
 _DESC_ZERO = int(SehDescFlag.ZERO)
 _ZERO_PAGE = bytes(PAGE_SIZE)
 _PAGES_AT = vars(SehAddPagesReq)["pages"].offset
@@ -620,48 +621,42 @@ class SehModel:
         capacity: int,
     ) -> ExitInfo | None:
         """Run the entry to its exit, or for one slice (None: it runs on, parked)."""
-        tcs = tcs_offset
         sliced = self._sliced(executor)
+        slice_s = self.slice_s
         exit_info: ExitInfo | None
-        if self.slice_s is None or sliced is None:
+        if slice_s is None or sliced is None:
             if function == SehEnterOp.CONTINUE:
                 raise SehError(SehResult.INVALID_REQUEST, "this SEH runs no slices")
-
-            def resume(answer: bytes) -> ExitInfo | None:
-                return executor.resume(enclave, tcs, answer, capacity)
-
             if function == Enclu.EENTER:
-                exit_info = executor.enter(enclave, tcs, call_id, data, capacity)
+                exit_info = executor.enter(enclave, tcs_offset, call_id, data, capacity)
             else:
-                exit_info = resume(data)
+                exit_info = executor.resume(enclave, tcs_offset, data, capacity)
+        elif function == Enclu.EENTER:
+            sliced.start_enter(enclave, tcs_offset, call_id, data, capacity)
+            exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
+        elif function == Enclu.ERESUME:
+            sliced.start_resume(enclave, tcs_offset, data, capacity)
+            exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
         else:
-            slice_s, runner = self.slice_s, sliced
-
-            def resume(answer: bytes) -> ExitInfo | None:
-                runner.start_resume(enclave, tcs, answer, capacity)
-                return runner.wait_exit(enclave, tcs, slice_s)
-
-            if function == Enclu.EENTER:
-                sliced.start_enter(enclave, tcs, call_id, data, capacity)
-                exit_info = sliced.wait_exit(enclave, tcs, slice_s)
-            elif function == Enclu.ERESUME:
-                exit_info = resume(data)
-            else:
-                exit_info = sliced.wait_exit(enclave, tcs, slice_s)
+            exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
+        if exit_info is None:
+            return None
+        kind = exit_info.kind
         # EREPORT and EGETKEY leave enclave code as ocalls the SEH answers itself.
-        while (
-            exit_info is not None
-            and exit_info.kind == Exit.OCALL
-            and exit_info.call_id in leaves.LEAF_IDS
-        ):
+        while kind == Exit.OCALL and exit_info.call_id in leaves.LEAF_IDS:
             answer = leaves.serve(
                 self.trust, identity_of(enclave), exit_info.call_id, bytes(exit_info.output)
             )
-            exit_info = resume(answer)
-        if exit_info is not None and exit_info.kind not in (
-            Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION
-        ):
-            raise ValueError(f"the executor returned exit kind {exit_info.kind!r}")
+            if slice_s is None or sliced is None:
+                exit_info = executor.resume(enclave, tcs_offset, answer, capacity)
+            else:
+                sliced.start_resume(enclave, tcs_offset, answer, capacity)
+                exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
+            if exit_info is None:
+                return None
+            kind = exit_info.kind
+        if kind not in _EXIT_KINDS:
+            raise ValueError(f"the executor returned exit kind {kind!r}")
         return exit_info
 
     @staticmethod
