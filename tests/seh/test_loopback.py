@@ -38,7 +38,7 @@ from vmpl_sgx._abi import (
     SehResult,
 )
 from vmpl_sgx.seh import ExitInfo, SehModel, loopback
-from vmpl_sgx.seh.faults import EXIT_DIED_ON_PURPOSE, NO_FAULT, Fault, parse_fault
+from vmpl_sgx.seh.faults import EXIT_DIED_ON_PURPOSE, NO_FAULT, Fault, delay_of, parse_fault
 from vmpl_sgx.seh.loopback import LoopbackServer, call_name, serve_message
 from vmpl_sgx.seh.messages import LbMessage, LbPageData, decode_response, encode_request
 from vmpl_sgx.seh.model import CORE_QUERY_PROTOCOL
@@ -193,6 +193,7 @@ def test_result_fault_success_answers_with_a_zeroed_response() -> None:
         ("result:0x80000000", Fault("result", result=SehResult.INCOMPLETE)),
         ("die-after:3", Fault("die-after", calls=3)),
         ("delay:250", Fault("delay", delay=0.25)),
+        ("delay-enter:2000", Fault("delay-enter", delay=2.0)),
         ("incomplete-after:3", Fault("incomplete-after", calls=3)),
     ],
 )
@@ -211,6 +212,8 @@ def test_parse_fault(text: str, expected: Fault) -> None:
         "result:12",
         "die-after:x",
         "delay:",
+        "delay-enter:",
+        "delay-enter:x",
         "incomplete-after:0",
         "incomplete-after:",
     ],
@@ -438,6 +441,32 @@ def test_hang_reads_calls_and_never_answers(device: tuple[socket.socket, socket.
         assert select.select([ours], [], [], 0.5)[0] == []
         wait_serving(process)  # a SIGTERM before the handler exists would kill it outright
         process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+    finally:
+        finish(process)
+
+
+def test_delay_enter_holds_enter_only() -> None:
+    fault = parse_fault("delay-enter:1500")
+    assert delay_of(fault, seh_rax(SehCall.ENTER)) == 1.5
+    for call in (SehCall.QUERY, SehCall.CREATE, SehCall.ADD_PAGES, SehCall.INIT,
+                 SehCall.DESTROY):
+        assert delay_of(fault, seh_rax(call)) == 0.0
+    assert delay_of(fault, CORE_QUERY_PROTOCOL) == 0.0
+    every = parse_fault("delay:300")
+    assert delay_of(every, seh_rax(SehCall.QUERY)) == delay_of(every, seh_rax(SehCall.ENTER))
+    assert delay_of(NO_FAULT, seh_rax(SehCall.ENTER)) == 0.0
+
+
+def test_delay_enter_answers_other_calls_at_once(
+    device: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, theirs = device
+    process = start(theirs, "--once", "--fault", "delay-enter:8000")
+    try:
+        ours.sendall(query_request(1))
+        assert select.select([ours], [], [], 4)[0] == [ours], "QUERY was held"
+        assert decode_response(ours.recv(1 << 16)).seq == 1
         assert process.wait(10) == 0
     finally:
         finish(process)

@@ -40,6 +40,11 @@ seh=""
 note() { summary="${summary:+$summary, }$1"; }
 fail() { note "$1"; rc=1; }
 now() { date +%s; }
+# The ids of the failed tests in a pytest log (its -rfE summary), for the VMTIER line.
+failed_tests() {
+    sed -n 's/^\(FAILED\|ERROR\) \([^ ]*\).*/\2/p' "$1" | sed 's|^tests/||' | tr '\n' ' ' |
+        sed 's/ $//'
+}
 # pids of the processes holding /dev/vmpl_sgx_seh open (the guest tests fork their SEHs
 # from pytest, so their command lines do not name vmpl_sgx.seh)
 seh_holders() {
@@ -110,11 +115,12 @@ cat "$RESULTS/info.txt"
 # ---- (a) conformance suite against the device
 t=$(now)
 VMPL_SGX_BACKEND=device VMPL_SGX_REQUIRE_DEVICE=1 "$PYTHON" -m pytest -p no:cacheprovider \
-    -q -rs --durations=15 tests/conformance > "$RESULTS/conformance.log" 2>&1
+    -q -rfEs --durations=15 tests/conformance > "$RESULTS/conformance.log" 2>&1
 part=$?
 tail -n 3 "$RESULTS/conformance.log"
 line=$(tail -n 1 "$RESULTS/conformance.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
-if [ $part -eq 0 ]; then note "conformance=$line ($(( $(now) - t ))s)"; else fail "conformance=FAILED: $line"; fi
+if [ $part -eq 0 ]; then note "conformance=$line ($(( $(now) - t ))s)"; else
+    fail "conformance=FAILED: $line ($(failed_tests "$RESULTS/conformance.log"))"; fi
 
 # ---- (b) the C client
 t=$(now)
@@ -165,7 +171,7 @@ fi
 # ---- (d) device-only tests; they start and stop their own SEH
 stop_seh
 t=$(now)
-"$PYTHON" -m pytest -p no:cacheprovider -v -rs --durations=15 tests/vm/guest > "$RESULTS/guest-tests.log" 2>&1
+"$PYTHON" -m pytest -p no:cacheprovider -v -rfEs --durations=15 tests/vm/guest > "$RESULTS/guest-tests.log" 2>&1
 part=$?
 tail -n 5 "$RESULTS/guest-tests.log"
 faults=$(grep -c '^tests/vm/guest/test_faults.py::.* PASSED' "$RESULTS/guest-tests.log")
@@ -176,8 +182,8 @@ line=$(tail -n 1 "$RESULTS/guest-tests.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$/
 if [ $part -eq 0 ] && [ "$faults" -gt 0 ]; then
     note "faults=$faults cases, gate=$gate cases, privileges=$privileges cases, quota=$quota cases ($line, $(( $(now) - t ))s)"
 else
-    grep -E '^(FAILED|ERROR)' "$RESULTS/guest-tests.log"
-    fail "guest=FAILED: $line"
+    grep -E '^(FAILED|ERROR) ' "$RESULTS/guest-tests.log"
+    fail "guest=FAILED: $line ($(failed_tests "$RESULTS/guest-tests.log"))"
 fi
 if pgrep -f 'vmpl_sgx[.]seh' > /dev/null || [ -n "$(seh_holders)" ]; then
     fail "guest=an SEH was left running"

@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
         "--fault",
         default="none",
         metavar="MODE",
-        help="misbehave on purpose: result:<name>, hang, die-after:<n> or delay:<ms>",
+        help="misbehave on purpose: result:<name>, hang, die-after:<n>, delay:<ms>, "
+        "delay-enter:<ms> or incomplete-after:<n>",
     )
     parser.add_argument(
         "--max-pages-per-call",

@@ -5,6 +5,9 @@ result:<name>   answer every SEH call except QUERY with that result code
 hang            read calls and never answer them
 die-after:<n>   answer n calls (probes included), read the next one and exit at once
 delay:<ms>      answer every call, each after waiting that many milliseconds
+delay-enter:<ms>
+                the same for ENTER only (a RUN's entry, resumption or continuation), so
+                that a test can act on a RUN in flight without slowing the loading calls
 incomplete-after:<n>
                 add at most n pages per ADD_PAGES call and answer INCOMPLETE
                 (progress kept) when the request had more
@@ -63,15 +66,15 @@ def parse_fault(text: str) -> Fault:
         return Fault("hang")
     if kind == "result" and argument:
         return Fault("result", result=_result(argument))
-    if kind in ("die-after", "delay") and argument.isdigit():
+    if kind in ("die-after", "delay", "delay-enter") and argument.isdigit():
         if kind == "die-after":
             return Fault(kind, calls=int(argument))
         return Fault(kind, delay=int(argument) / 1000)
     if kind == "incomplete-after" and argument.isdigit() and int(argument) > 0:
         return Fault(kind, calls=int(argument))
     raise ValueError(
-        f"unknown fault {text!r}: use result:<name>, hang, die-after:<n>, delay:<ms> "
-        "or incomplete-after:<n>"
+        f"unknown fault {text!r}: use result:<name>, hang, die-after:<n>, delay:<ms>, "
+        "delay-enter:<ms> or incomplete-after:<n>"
     )
 
 
@@ -109,6 +112,15 @@ def injected_answer(fault: Fault, request: LbMessage) -> tuple[int, int] | None:
 
 
 _ADD_PAGES = (SEH_PROTOCOL << 32) | SehCall.ADD_PAGES
+_ENTER = (SEH_PROTOCOL << 32) | SehCall.ENTER
+
+
+def delay_of(fault: Fault, rax: int) -> float:
+    """Seconds to hold the call `rax` before serving it: any call's for delay:<ms>, only
+    ENTER's for delay-enter:<ms>."""
+    if fault.kind == "delay" or (fault.kind == "delay-enter" and rax == _ENTER):
+        return fault.delay
+    return 0.0
 
 
 def cut_add_pages(fault: Fault, request: LbMessage) -> bool:

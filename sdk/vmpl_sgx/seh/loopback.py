@@ -21,6 +21,7 @@ from vmpl_sgx.seh.faults import (
     NO_FAULT,
     Fault,
     cut_add_pages,
+    delay_of,
     injected_answer,
 )
 from vmpl_sgx.seh.memory import GuestMemory
@@ -123,7 +124,7 @@ class LoopbackServer:
                     log.warning("die-after: exiting in the middle of a call")
                     os._exit(EXIT_DIED_ON_PURPOSE)
                 if self.fault.delay:
-                    time.sleep(self.fault.delay)
+                    time.sleep(delay_of(self.fault, decode_request(message).rax))
                 self._answer(serve_message(self.model, message, self.fault))
                 self.answered += 1
                 if once:

@@ -7,7 +7,7 @@ import errno
 from pathlib import Path
 
 from tests.vm.guest.conftest import SehStarter, errno_name, wait_gauges
-from tests.vm.guest.test_faults import RawRun, alarm, load_sha256
+from tests.vm.guest.test_faults import HOLD, RawRun, load_sha256, signal_in_flight
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import SHA256_DIGEST
@@ -16,13 +16,14 @@ from vmpl_sgx.samples import SHA256_DIGEST
 def test_close_after_an_interrupted_run(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
-    start_seh("delay:400")  # the RUN is still held when SIGALRM comes 0.2 s into it
+    start_seh(HOLD)
     app = load_sha256(sha256_image, key)
     try:
         backend = app.enclave.backend
         assert isinstance(backend, DeviceBackend)
-        with alarm(0.2) as fired:
-            number = RawRun(app, SHA256_DIGEST, b"never collected").errno(backend)
+        call = RawRun(app, SHA256_DIGEST, b"never collected")
+        with signal_in_flight() as fired:
+            number = call.errno(backend)
         assert fired and number == errno.EINTR, errno_name(number)
     finally:
         app.close()

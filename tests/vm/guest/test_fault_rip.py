@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 
 from tests.vm.guest.conftest import SehStarter, errno_name, stats
-from tests.vm.guest.test_faults import RawRun, alarm, load_sha256
+from tests.vm.guest.test_faults import HOLD, RawRun, load_sha256, signal_in_flight
 from vmpl_sgx._abi import Cap, EnclaveRun, Exit
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.rsa import RsaPrivateKey
@@ -35,7 +35,7 @@ def faults_image() -> Iterator[Path]:
 def test_a_fault_exit_parked_by_a_signal_keeps_its_instruction(
     start_seh: SehStarter, key: RsaPrivateKey, faults_image: Path
 ) -> None:
-    start_seh("delay:400")  # the RUN is still held when SIGALRM comes 0.2 s into it
+    start_seh(HOLD)
     app = load_sha256(faults_image, key)  # DEBUG, as ImageParams() is by default
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
@@ -49,7 +49,7 @@ def test_a_fault_exit_parked_by_a_signal_keeps_its_instruction(
         assert expected.exception_rip != 0
         before = stats()
         call = RawRun(app, FAULTS_NULL_READ, b"")
-        with alarm(0.2) as fired:
+        with signal_in_flight() as fired:
             number = call.errno(backend)
         assert fired and number == errno.EINTR, errno_name(number)
         number = call.errno(backend)  # the same RUN collects the parked exit

@@ -14,7 +14,8 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, Iterator, List
+from types import FrameType
+from typing import Any, Callable, Iterator, List
 
 import pytest
 
@@ -54,6 +55,11 @@ TIMEOUT_MS = 500
 LATE_DELAY_MS = 1500
 """test_seh_answers_too_late: the answer comes this long after the call, 1 s after
 TIMEOUT_MS ran out; a call that waits for it instead of timing out is told apart."""
+HOLD = "delay-enter:2000"
+"""The SEH of tests that act on a RUN while it is held (a signal, a close, a write-protect,
+a move): only ENTER waits, so loading stays prompt, and it waits far longer than a loaded TCG
+guest takes to see the call live (wait_in_flight) and act. A timer started before the call
+could fire before the call was even made."""
 
 
 # ---- helpers
@@ -115,6 +121,38 @@ def alarm(first: float, interval: float = 0.0) -> Iterator[List[int]]:
         yield fired
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def signal_in_flight(
+    handler: Callable[[int, FrameType | None], Any] | None = None,
+) -> Iterator[List[int]]:
+    """SIGALRM to this thread as soon as an SEH call is live in the module, caught by
+    `handler` (by default a no-op, installed without SA_RESTART, so the call sees EINTR);
+    yields the list of signals the default handler saw."""
+    fired: List[int] = []
+    previous = signal.signal(
+        signal.SIGALRM, handler or (lambda signum, frame: fired.append(signum))
+    )
+    target = threading.get_ident()
+    done = threading.Event()
+
+    def send() -> None:
+        deadline = time.monotonic() + 60
+        while not done.is_set() and time.monotonic() < deadline:
+            if stats()["live.calls"] >= 1:
+                signal.pthread_kill(target, signal.SIGALRM)
+                return
+            time.sleep(0.01)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        yield fired
+    finally:
+        done.set()
+        sender.join()
         signal.signal(signal.SIGALRM, previous)
 
 
@@ -379,7 +417,7 @@ def test_signals_during_add_pages(start_seh: SehStarter, key: RsaPrivateKey) -> 
 def test_signal_during_run_parks_the_entry(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
-    start_seh("delay:400")  # the RUN is still held when SIGALRM comes 0.2 s into it
+    start_seh(HOLD)
     app = load_sha256(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
@@ -387,7 +425,7 @@ def test_signal_during_run_parks_the_entry(
         first, second = b"the interrupted input", b"another input"
         before = stats()
         call = RawRun(app, SHA256_DIGEST, first)
-        with alarm(0.2) as fired:
+        with signal_in_flight() as fired:
             number = call.errno(backend)
         assert fired and number == errno.EINTR, errno_name(number)
         # Another RUN on that TCS never receives the parked entry's result.
@@ -414,15 +452,12 @@ def test_sdk_never_returns_an_interrupted_ecalls_output(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
     """Ctrl-C in a long ecall, then a different ecall: the old output never comes back."""
-    start_seh("delay:400")
+    start_seh(HOLD)
     app = load_sha256(sha256_image, key)
-    previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.2)
-        with pytest.raises(KeyboardInterrupt):
+        with signal_in_flight(signal.default_int_handler), pytest.raises(KeyboardInterrupt):
             app.ecall(SHA256_DIGEST, b"interrupted")
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        assert stats()["run.interrupted"] >= 1, "the signal came before the RUN"
         try:
             output = app.ecall(SHA256_DIGEST, b"the next call")
         except EntryParkedError:
@@ -430,8 +465,6 @@ def test_sdk_never_returns_an_interrupted_ecalls_output(
         else:
             assert output == hashlib.sha256(b"the next call").digest(), "an old result"
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
         app.close()
 
 
@@ -440,7 +473,7 @@ def test_failed_copy_out_parks_the_exit(
 ) -> None:
     """The output turns read-only while the SEH holds the entry: EFAULT, and the exit is
     parked, not dropped; the same RUN with the output writable again receives it."""
-    start_seh("delay:500")
+    start_seh(HOLD)
     app = load_sha256(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
@@ -471,7 +504,7 @@ def test_failed_copy_out_parks_the_exit(
 
 
 def test_close_during_run(start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path) -> None:
-    start_seh("delay:600")  # the RUN is still held when its fd is closed 0.2 s into it
+    start_seh(HOLD)  # the RUN is still held when its fd is closed 0.2 s into it
     app = load_sha256(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)

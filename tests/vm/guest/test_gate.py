@@ -18,6 +18,7 @@ import pytest
 from tests.conformance import raw
 from tests.vm.guest.conftest import DEVICE, SehStarter, errno_name, param, set_param, stats
 from tests.vm.guest.test_faults import (
+    HOLD,
     _big_layout,
     fresh_enclave_works,
     load_sha256,
@@ -154,7 +155,7 @@ def test_thread_moved_between_slices(
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         pytest.fail(f"the guest has {len(cpus)} CPU; the tier boots 2")
-    start_seh("delay:500")
+    start_seh(HOLD)
     app = load_sha256(sha256_image, key)
     try:
         result: Dict[str, object] = {}
