@@ -25,8 +25,10 @@ TOX_PATH := $(subst $(space),:,$(strip $(PYENV_BINS) $(PATH)))
 # Per-guest limits in seconds. `make test` raises the first: there three guests share the CPUs.
 VMTEST_TIMEOUT ?= 2400
 DEBUG_TIMEOUT ?= 3600
-# multi: the debug guest's vCPUs get a host thread each (alone on the host); single: one.
-DEBUG_TCG ?= multi
+# The debug tier splits its suite between two guests booted at once, one TCG thread each
+# (multi: a thread per vCPU, for one guest alone on the host).
+DEBUG_GUESTS ?= 2
+DEBUG_TCG ?= single
 TOX_JOBS ?= 2
 # In CI a missing interpreter fails the matrix instead of being skipped (tox.ini skips it).
 TOX_CI_FLAGS := $(if $(filter true,$(CI)),--skip-missing-interpreters false)
@@ -64,14 +66,15 @@ vmtest: $(STAMP)
 	$(PY) -m tests.vm.run --kernel all --timeout $(VMTEST_TIMEOUT)
 
 vmtest-debug: $(STAMP)
-	$(PY) -m tests.vm.debug_run --timeout $(DEBUG_TIMEOUT) --tcg-thread $(DEBUG_TCG)
+	$(PY) -m tests.vm.debug_run --timeout $(DEBUG_TIMEOUT) --guests $(DEBUG_GUESTS) \
+		--tcg-thread $(DEBUG_TCG)
 
 # Independent parts overlap on a 2-CPU machine: the debug kernel builds (niced; cold once
 # per machine, then found in the cache) while tox runs two environments at a time, then the
-# debug guest boots beside the two production guests, each guest on one TCG thread.
+# two debug guests boot beside the two production guests, each guest on one TCG thread.
 test: check kernel-build
 	$(MAKE) --no-print-directory -j2 tox debug-kernel
-	$(MAKE) --no-print-directory -j2 vmtest vmtest-debug VMTEST_TIMEOUT=3600 DEBUG_TCG=single
+	$(MAKE) --no-print-directory -j2 vmtest vmtest-debug VMTEST_TIMEOUT=3600
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'

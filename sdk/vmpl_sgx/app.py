@@ -290,11 +290,7 @@ class EnclaveApp:
         first: Callable[[float | None], RunResult] | None = None,
     ) -> Tuple[int, bytes]:
         tcs = self.enclave.tcs_address(tcs_offset)
-        end = None if timeout is None else time.monotonic() + timeout
-
-        def left() -> float | None:
-            return None if end is None else max(end - time.monotonic(), 0.001)
-
+        left = _no_deadline if timeout is None else _deadline(timeout)
         failure: Tuple[int, BaseException] | None = None
         aborted: str | None = None
         try:
@@ -321,7 +317,8 @@ class EnclaveApp:
             self._interrupted_ecalls[tcs_offset] = call_id
             raise
         self._interrupted_ecalls.pop(tcs_offset, None)
-        self._raise_fault(call_id, result, aborted)
+        if result.exit_kind is Exit.EXCEPTION:
+            self._raise_fault(call_id, result, aborted)
         if failure is not None:
             raise OcallHandlerError(call_id, failure[0]) from failure[1]
         return result.retval, result.output
@@ -385,6 +382,16 @@ class EnclaveApp:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _no_deadline() -> float | None:
+    return None
+
+
+def _deadline(timeout: float) -> Callable[[], float | None]:
+    """Seconds left of `timeout` from now, at least 1 ms, each time it is called."""
+    end = time.monotonic() + timeout
+    return lambda: max(end - time.monotonic(), 0.001)
 
 
 def _check_call_id(kind: str, call_id: int) -> None:

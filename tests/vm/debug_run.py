@@ -22,8 +22,9 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, NamedTuple, Sequence
 
 from tests.vm.cache import REPO_ROOT, cache_dir
 from tests.vm.debug_kernel import build_seconds, prepare_debug_kernel
@@ -34,7 +35,7 @@ from tests.vm.model_keys import GUEST_VARIABLE, model_keys_file
 from tests.vm.module_build import build_module
 from tests.vm.prereqs import check_prereqs, in_ci, install_missing_packages
 from tests.vm.proc import VmError
-from tests.vm.qemu import boot
+from tests.vm.qemu import BootResult, boot
 from tests.vm.run import DEFAULT_MODULE_DIR, _new_run_dir, _parse_params
 from tests.vm.sample_images import CACHE_VARIABLE, sample_cache
 
@@ -45,6 +46,10 @@ GUEST_SCRIPT = REPO_ROOT / "tests" / "vm" / "guest_debug.sh"
 # production tiers keep the default, and they are the ones that check a looping ecall.
 KERNEL_PARAMS = {"page_owner": "on", "kasan_multi_shot": "1", "panic_on_warn": "0",
                  "watchdog_thresh": "60"}
+PARTS_VARIABLE = "VMPL_SGX_VM_PARTS"
+ALL_PARTS = ("conformance", "c_client", "fuzz", "guest", "demo", "faultinject")
+SPLIT = ("conformance,c_client,fuzz", "guest,demo,faultinject")
+"""--guests 2: the parts of each guest (about even in time; both check for leaks)."""
 REQUIRED_ON = ("kasan=on", "lockdep=on", "kmemleak=on", "page_owner=on",
                "fault_injection=on")
 
@@ -70,19 +75,62 @@ def run_tier(args: argparse.Namespace) -> int:
               CACHE_VARIABLE: str(sample_cache()),
               **KERNEL_PARAMS,
               **_parse_params(args.param)}
-    print(f"[debug {kernel.release}] booting (kernel build {build_seconds(kernel)}, "
-          f"prepared in {prepared_s:.0f} s)", flush=True)
-    result = boot(kernel.vmlinuz, initramfs, args.guest_script,
-                  _new_run_dir(f"debug-{kernel.release}"),
-                  cwd=REPO_ROOT, params=params, timeout_s=args.timeout, memory_mb=args.memory,
-                  cpus=args.cpus, single_thread=args.tcg_thread == "single", echo=args.echo,
-                  echo_prefix="[debug] ")
+    whole = args.guest_script.resolve() == GUEST_SCRIPT
+    shares = SPLIT if whole and args.guests == 2 else (None,)
+    print(f"[debug {kernel.release}] booting {len(shares)} guest(s) (kernel build "
+          f"{build_seconds(kernel)}, prepared in {prepared_s:.0f} s)", flush=True)
+
+    def one(index: int) -> GuestVerdict:
+        share = shares[index]
+        name = f"debug {index + 1}/{len(shares)}" if len(shares) > 1 else "debug"
+        result = boot(kernel.vmlinuz, initramfs, args.guest_script,
+                      _new_run_dir(f"debug-{kernel.release}"
+                                   + (f"-{index + 1}" if len(shares) > 1 else "")),
+                      cwd=REPO_ROOT,
+                      params={**params, **({PARTS_VARIABLE: share} if share else {})},
+                      timeout_s=args.timeout, memory_mb=args.memory, cpus=args.cpus,
+                      single_thread=args.tcg_thread == "single", echo=args.echo,
+                      echo_prefix=f"[{name}] ")
+        return _verdict(f"{name} {kernel.release}", result, whole)
+
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        verdicts = list(pool.map(one, range(len(shares))))
+    for verdict in verdicts:
+        print("\n".join(verdict.lines), flush=True)
+    failed = not all(verdict.passed for verdict in verdicts)
+    if whole:
+        ran = {part for verdict in verdicts for part in _parts_of(verdict.tier_line)}
+        missing = [part for part in ALL_PARTS if part not in ran]
+        if missing:
+            print(f"[debug {kernel.release}] FAIL: no guest ran {', '.join(missing)}",
+                  flush=True)
+            failed = True
+    return 1 if failed else 0
+
+
+def _parts_of(line: str | None) -> List[str]:
+    """The parts a VMTIER-DEBUG line says its guest ran (parts=a,b,...)."""
+    for word in (line or "").split():
+        if word.startswith("parts="):
+            return word[len("parts="):].split(",")
+    return []
+
+
+class GuestVerdict(NamedTuple):
+    passed: bool
+    lines: List[str]
+    """What to print: PASS or FAIL with the reasons, where the logs are, the tier line."""
+    tier_line: str | None
+
+
+def _verdict(name: str, result: BootResult, whole: bool) -> GuestVerdict:
+    """One guest's verdict: its status, its VMTIER-DEBUG line, the console's reports."""
     reports = reports_in(result.console_log)
     line = _tier_line(result.results_dir / "guest.log")
     problems: List[str] = []
     if not result.ok:
         problems.append(result.failure() or "the guest failed")
-    if args.guest_script.resolve() != GUEST_SCRIPT:
+    if not whole:
         pass  # a single case: its status and the console decide
     elif line is None:
         problems.append("the guest printed no VMTIER-DEBUG line")
@@ -92,7 +140,7 @@ def run_tier(args: argparse.Namespace) -> int:
         problems.append(f"{len(reports)} checker report(s) on the console")
     verdict = "PASS" if not problems else "FAIL: " + "; ".join(problems)
     out = [
-        f"[debug {kernel.release}] {verdict} ({result.seconds:.0f} s in the guest)",
+        f"[{name}] {verdict} ({result.seconds:.0f} s in the guest)",
         f"  console: {result.console_log}",
         f"  results: {result.results_dir}",
         f"  {line or 'VMTIER-DEBUG (none)'} reports={len(reports)}",
@@ -103,8 +151,7 @@ def run_tier(args: argparse.Namespace) -> int:
             console = result.console_log.read_text(errors="replace").splitlines()
             out.append("  last console lines:")
             out += [f"    {text.rstrip()}" for text in console[-40:]]
-    print("\n".join(out), flush=True)
-    return 0 if not problems else 1
+    return GuestVerdict(not problems, out, line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="extra environment variable for the guest script")
     parser.add_argument("--echo", action="store_true", help="stream the guest console")
     parser.add_argument("--cpus", type=int, default=2, metavar="N")
+    parser.add_argument("--guests", type=int, choices=[1, 2], default=1,
+                        help="2: split the suite between two guests booted at once "
+                        "(conformance, C client, fuzz | guest tests, demo, fault injection)")
     parser.add_argument("--tcg-thread", choices=["multi", "single"], default="multi",
                         help="single: all vCPUs in one host thread, for a guest that shares "
                         "the host's CPUs with other guests")

@@ -9,8 +9,11 @@
 #              module allocated), page_owner's count of pages still held from the
 #              module's own page allocations, then rmmod and a second kmemleak scan
 #              (objects the unload orphaned)
-# The last line is `VMTIER-DEBUG kernel=... kasan=on lockdep=on ...`; the host adds the
-# console's report count. Exit status non-zero if any part failed.
+# VMPL_SGX_VM_PARTS (comma-separated, default all) picks which of the suite's parts
+# (conformance,c_client,fuzz,guest,demo) and faultinject run here: `--guests 2` splits them
+# between two guests, each with every checker and the leak scans.
+# The last line is `VMTIER-DEBUG kernel=... kasan=on lockdep=on ... parts=...`; the host adds
+# the console's report count. Exit status non-zero if any part failed.
 set -u
 START=$PWD
 if [ -n "${VMPL_SGX_PYTHON:-}" ]; then PYTHON=$VMPL_SGX_PYTHON
@@ -23,6 +26,9 @@ export PYTHONDONTWRITEBYTECODE=1
 # kernels; the production tiers run the full budget (tests/vm/README.md).
 export VMPL_SGX_FUZZ_CALLS=${VMPL_SGX_FUZZ_CALLS:-600}
 D=/sys/kernel/debug
+PARTS=${VMPL_SGX_VM_PARTS:-conformance,c_client,fuzz,guest,demo,faultinject}
+suite_parts=$(echo "$PARTS" | tr ',' '\n' | grep -vx faultinject | paste -sd, -)
+case ",$PARTS," in *,faultinject,*) faultinject=1;; *) faultinject=0;; esac
 rc=0
 summary=""
 note() { summary="${summary:+$summary }$1"; }
@@ -45,13 +51,16 @@ done
 # Only what happens from here on counts as the module's.
 echo clear > "$D/kmemleak"
 
-# ---- the suite; its rmmod comes last, below
-VMPL_SGX_KEEP_MODULE=1 sh "$START/tests/vm/guest_tests.sh"
+# ---- the suite (it loads the module); its rmmod comes last, below
+[ -n "$suite_parts" ] || { echo "VMTIER-DEBUG $summary parts=FAILED (no part of the suite)"; exit 21; }
+VMPL_SGX_KEEP_MODULE=1 VMPL_SGX_VM_PARTS=$suite_parts sh "$START/tests/vm/guest_tests.sh"
 part=$?
 [ $part -eq 0 ] && note "suite=ok" || fail "suite=FAILED($part)"
 
 # ---- allocation-failure injection; it starts (and restarts) its own SEH
-if grep -q '^vmpl_sgx ' /proc/modules; then
+if [ $faultinject -eq 0 ]; then
+    :
+elif grep -q '^vmpl_sgx ' /proc/modules; then
     timeout 1800 "$PYTHON" -m tests.vm.faultinject --seh-log "$RESULTS/seh-faultinject.log" \
         ${VMPL_SGX_FAULTINJECT_ROUNDS:+--rounds "$VMPL_SGX_FAULTINJECT_ROUNDS"} \
         > "$RESULTS/faultinject.log" 2>&1
@@ -89,5 +98,6 @@ if [ "$held" -eq 0 ]; then note "page_owner=0"; else
     fail "page_owner=$held pages held by module stacks"; fi
 lockdep_end=$(on grep -qs '^ *debug_locks: *1$' /proc/lockdep_stats)
 [ "$lockdep_end" = on ] || fail "lockdep=turned-off(it reported)"
+note "parts=$PARTS"
 echo "VMTIER-DEBUG $summary"
 exit $rc

@@ -10,7 +10,9 @@
 #   guest        tests/vm/guest (device-only tests that start and stop their own SEH)
 #   demo         python -m vmpl_sgx demo --backend device, signing with the fixed guest key
 # then stops the SEH and unloads the module (not with VMPL_SGX_KEEP_MODULE set: the debug
-# tier checks for leaks before it unloads). When it loads and unloads the module itself,
+# tier checks for leaks before it unloads). VMPL_SGX_VM_PARTS (comma-separated) runs only
+# some of conformance,c_client,fuzz,guest,demo, in that order: the debug tier splits the
+# suite between two guests. Coverage needs every part. When it loads and unloads the module itself,
 # the function tracer records which module functions ran from insmod to rmmod
 # (tests/vm/coverage.sh): coverage=<reached>/<total> unreached=<names>, failed unless only
 # the hardware gate's functions (tests/vm/coverage_hardware_gate.txt) stayed unreached.
@@ -33,6 +35,15 @@ FUZZ_RANDOM_SEED=${VMPL_SGX_FUZZ_RANDOM_SEED:-}
 WORK=$(mktemp -d /tmp/vmpl-sgx-guest.XXXXXX)
 export PYTHONPATH="$START/sdk:$START"
 export PYTHONDONTWRITEBYTECODE=1
+
+ALL_PARTS="conformance c_client fuzz guest demo"
+PARTS=$(echo "${VMPL_SGX_VM_PARTS:-$ALL_PARTS}" | tr ',' ' ')
+for part in $PARTS; do
+    case " $ALL_PARTS " in *" $part "*) ;; *)
+        echo "VMTIER parts=FAILED (unknown part $part; the parts are $ALL_PARTS)"; exit 13;;
+    esac
+done
+want() { case " $PARTS " in *" $1 "*) return 0;; esac; return 1; }
 
 rc=0
 summary=""
@@ -92,7 +103,8 @@ if ! grep -qs " /sys/kernel/debug debugfs" /proc/mounts; then
 fi
 # Coverage needs the whole module lifetime: this script's insmod to its rmmod.
 coverage=0
-if [ -n "${VMPL_SGX_VM_MODULE:-}" ] && [ -z "${VMPL_SGX_KEEP_MODULE:-}" ]; then
+if [ -n "${VMPL_SGX_VM_MODULE:-}" ] && [ -z "${VMPL_SGX_KEEP_MODULE:-}" ] &&
+        [ "$PARTS" = "$ALL_PARTS" ]; then
     coverage_arm && coverage=1
 fi
 if [ -n "${VMPL_SGX_VM_MODULE:-}" ]; then
@@ -113,96 +125,112 @@ fi
 cat "$RESULTS/info.txt"
 
 # ---- (a) conformance suite against the device
-t=$(now)
-VMPL_SGX_BACKEND=device VMPL_SGX_REQUIRE_DEVICE=1 "$PYTHON" -m pytest -p no:cacheprovider \
-    -q -rfEs --durations=15 tests/conformance > "$RESULTS/conformance.log" 2>&1
-part=$?
-tail -n 3 "$RESULTS/conformance.log"
-line=$(tail -n 1 "$RESULTS/conformance.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
-if [ $part -eq 0 ]; then note "conformance=$line ($(( $(now) - t ))s)"; else
-    fail "conformance=FAILED: $line ($(failed_tests "$RESULTS/conformance.log"))"; fi
+part_conformance() {
+    t=$(now)
+    VMPL_SGX_BACKEND=device VMPL_SGX_REQUIRE_DEVICE=1 "$PYTHON" -m pytest -p no:cacheprovider \
+        -q -rfEs --durations=15 tests/conformance > "$RESULTS/conformance.log" 2>&1
+    part=$?
+    tail -n 3 "$RESULTS/conformance.log"
+    line=$(tail -n 1 "$RESULTS/conformance.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
+    if [ $part -eq 0 ]; then note "conformance=$line ($(( $(now) - t ))s)"; else
+        fail "conformance=FAILED: $line ($(failed_tests "$RESULTS/conformance.log"))"; fi
+}
 
 # ---- (b) the C client
-t=$(now)
-client_ok=1
-mkdir -p "$WORK/c"
-if ! gcc -O2 -Wall -Werror -I kernel_module/include/uapi -o "$WORK/c/vmpl-sgx-client" \
-        tests/vm/c_client/vmpl_sgx_client.c > "$RESULTS/c_client.log" 2>&1; then
-    client_ok=0; why="gcc failed"
-elif ! "$PYTHON" -m tests.vm.guest.c_client_plan "$WORK/c/plan" >> "$RESULTS/c_client.log" 2>&1; then
-    client_ok=0; why="no plan"
-elif ! "$WORK/c/vmpl-sgx-client" load "$WORK/c/plan/plan.txt" >> "$RESULTS/c_client.log" 2>&1; then
-    client_ok=0; why="load plan failed"
-else
-    got=$(sed -n 's/^run exit_kind=.* output=\([0-9a-f]*\)$/\1/p' "$RESULTS/c_client.log")
-    want=$(cat "$WORK/c/plan/expected.txt")
-    [ -n "$got" ] && [ "$got" = "$want" ] || { client_ok=0; why="digest $got, not $want"; }
-fi
-if [ $client_ok -eq 1 ]; then
-    if ! { "$WORK/c/vmpl-sgx-client" info && "$WORK/c/vmpl-sgx-client" info-sizes; } \
-            >> "$RESULTS/c_client.log" 2>&1; then
-        tail -n 3 "$RESULTS/c_client.log"
-        fail "c_client=FAILED: info or info-sizes"
-    elif "$WORK/c/vmpl-sgx-client" bench-info 20000 > "$RESULTS/bench-info.txt" 2>&1; then
-        note "c_client=ok ($(cat "$RESULTS/bench-info.txt"))"
+part_c_client() {
+    t=$(now)
+    client_ok=1
+    mkdir -p "$WORK/c"
+    if ! gcc -O2 -Wall -Werror -I kernel_module/include/uapi -o "$WORK/c/vmpl-sgx-client" \
+            tests/vm/c_client/vmpl_sgx_client.c > "$RESULTS/c_client.log" 2>&1; then
+        client_ok=0; why="gcc failed"
+    elif ! "$PYTHON" -m tests.vm.guest.c_client_plan "$WORK/c/plan" >> "$RESULTS/c_client.log" 2>&1; then
+        client_ok=0; why="no plan"
+    elif ! "$WORK/c/vmpl-sgx-client" load "$WORK/c/plan/plan.txt" >> "$RESULTS/c_client.log" 2>&1; then
+        client_ok=0; why="load plan failed"
     else
-        fail "c_client=FAILED: bench-info"
+        got=$(sed -n 's/^run exit_kind=.* output=\([0-9a-f]*\)$/\1/p' "$RESULTS/c_client.log")
+        expected=$(cat "$WORK/c/plan/expected.txt")
+        [ -n "$got" ] && [ "$got" = "$expected" ] ||
+            { client_ok=0; why="digest $got, not $expected"; }
     fi
-else
-    cat "$RESULTS/c_client.log"
-    fail "c_client=FAILED: $why"
-fi
+    if [ $client_ok -eq 1 ]; then
+        if ! { "$WORK/c/vmpl-sgx-client" info && "$WORK/c/vmpl-sgx-client" info-sizes; } \
+                >> "$RESULTS/c_client.log" 2>&1; then
+            tail -n 3 "$RESULTS/c_client.log"
+            fail "c_client=FAILED: info or info-sizes"
+        elif "$WORK/c/vmpl-sgx-client" bench-info 20000 > "$RESULTS/bench-info.txt" 2>&1; then
+            note "c_client=ok ($(cat "$RESULTS/bench-info.txt"))"
+        else
+            fail "c_client=FAILED: bench-info"
+        fi
+    else
+        cat "$RESULTS/c_client.log"
+        fail "c_client=FAILED: $why"
+    fi
+}
 
 # ---- (c) the fuzzer, when there is one
-. "$START/tests/vm/fuzz_runs.sh"
-fuzz_runs
-# kmemleak cannot see page leaks: with every enclave of the fuzz runs closed, the module
-# must hold no page (live.pages; the shared SEH may still be finishing a DESTROY).
-live_pages() { sed -n 's/^live.pages //p' /sys/kernel/debug/vmpl_sgx/stats 2>/dev/null; }
-waited=0
-while [ "$(live_pages)" != 0 ] && [ $waited -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
-live=$(live_pages)
-if [ "${live:-x}" = 0 ]; then
-    note "live.pages=0 after fuzz"
-else
-    fail "pages=FAILED (live.pages ${live:-unreadable} after the fuzz runs)"
-fi
+part_fuzz() {
+    . "$START/tests/vm/fuzz_runs.sh"
+    fuzz_runs
+    # kmemleak cannot see page leaks: with every enclave of the fuzz runs closed, the module
+    # must hold no page (live.pages; the shared SEH may still be finishing a DESTROY).
+    live_pages() { sed -n 's/^live.pages //p' /sys/kernel/debug/vmpl_sgx/stats 2>/dev/null; }
+    waited=0
+    while [ "$(live_pages)" != 0 ] && [ $waited -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
+    live=$(live_pages)
+    if [ "${live:-x}" = 0 ]; then
+        note "live.pages=0 after fuzz"
+    else
+        fail "pages=FAILED (live.pages ${live:-unreadable} after the fuzz runs)"
+    fi
+}
 
 # ---- (d) device-only tests; they start and stop their own SEH
-stop_seh
-t=$(now)
-"$PYTHON" -m pytest -p no:cacheprovider -v -rfEs --durations=15 tests/vm/guest > "$RESULTS/guest-tests.log" 2>&1
-part=$?
-tail -n 5 "$RESULTS/guest-tests.log"
-faults=$(grep -c '^tests/vm/guest/test_faults.py::.* PASSED' "$RESULTS/guest-tests.log")
-privileges=$(grep -c '^tests/vm/guest/test_privileges.py::.* PASSED' "$RESULTS/guest-tests.log")
-gate=$(grep -c '^tests/vm/guest/test_gate.py::.* PASSED' "$RESULTS/guest-tests.log")
-quota=$(grep -c '^tests/vm/guest/test_quota.py::.* PASSED' "$RESULTS/guest-tests.log")
-line=$(tail -n 1 "$RESULTS/guest-tests.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
-if [ $part -eq 0 ] && [ "$faults" -gt 0 ]; then
-    note "faults=$faults cases, gate=$gate cases, privileges=$privileges cases, quota=$quota cases ($line, $(( $(now) - t ))s)"
-else
-    grep -E '^(FAILED|ERROR) ' "$RESULTS/guest-tests.log"
-    fail "guest=FAILED: $line ($(failed_tests "$RESULTS/guest-tests.log"))"
-fi
-if pgrep -f 'vmpl_sgx[.]seh' > /dev/null || [ -n "$(seh_holders)" ]; then
-    fail "guest=an SEH was left running"
-fi
+part_guest() {
+    stop_seh
+    t=$(now)
+    "$PYTHON" -m pytest -p no:cacheprovider -v -rfEs --durations=15 tests/vm/guest \
+        > "$RESULTS/guest-tests.log" 2>&1
+    part=$?
+    tail -n 5 "$RESULTS/guest-tests.log"
+    faults=$(grep -c '^tests/vm/guest/test_faults.py::.* PASSED' "$RESULTS/guest-tests.log")
+    privileges=$(grep -c '^tests/vm/guest/test_privileges.py::.* PASSED' "$RESULTS/guest-tests.log")
+    gate=$(grep -c '^tests/vm/guest/test_gate.py::.* PASSED' "$RESULTS/guest-tests.log")
+    quota=$(grep -c '^tests/vm/guest/test_quota.py::.* PASSED' "$RESULTS/guest-tests.log")
+    line=$(tail -n 1 "$RESULTS/guest-tests.log" | sed 's/^=* *//; s/ in [0-9.]*s.*$//')
+    if [ $part -eq 0 ] && [ "$faults" -gt 0 ]; then
+        note "faults=$faults cases, gate=$gate cases, privileges=$privileges cases, quota=$quota cases ($line, $(( $(now) - t ))s)"
+    else
+        grep -E '^(FAILED|ERROR) ' "$RESULTS/guest-tests.log"
+        fail "guest=FAILED: $line ($(failed_tests "$RESULTS/guest-tests.log"))"
+    fi
+    if pgrep -f 'vmpl_sgx[.]seh' > /dev/null || [ -n "$(seh_holders)" ]; then
+        fail "guest=an SEH was left running"
+    fi
+}
 
 # ---- (e) the demo, signing with the guest tests' fixed key (tests/vm/guest/keys.py): a
 # throwaway RSA-3072 key takes tens of seconds to generate under TCG, and the host tiers
 # run the demo with one.
-t=$(now)
-sed -n '/BEGIN RSA PRIVATE KEY/,/END RSA PRIVATE KEY/p' "$START/tests/vm/guest/keys.py" \
-    > "$WORK/demo-key.pem"
-if start_seh && "$PYTHON" -m vmpl_sgx demo --backend device --key "$WORK/demo-key.pem" \
-        > "$RESULTS/demo.log" 2>&1; then
-    note "demo=ok ($(( $(now) - t ))s)"
-else
-    tail -n 20 "$RESULTS/demo.log"
-    fail "demo=FAILED"
-fi
-stop_seh
+part_demo() {
+    t=$(now)
+    sed -n '/BEGIN RSA PRIVATE KEY/,/END RSA PRIVATE KEY/p' "$START/tests/vm/guest/keys.py" \
+        > "$WORK/demo-key.pem"
+    if start_seh && "$PYTHON" -m vmpl_sgx demo --backend device --key "$WORK/demo-key.pem" \
+            > "$RESULTS/demo.log" 2>&1; then
+        note "demo=ok ($(( $(now) - t ))s)"
+    else
+        tail -n 20 "$RESULTS/demo.log"
+        fail "demo=FAILED"
+    fi
+    stop_seh
+}
+
+for part in $ALL_PARTS; do
+    if want "$part"; then "part_$part"; fi
+done
 
 # ---- unload
 if [ -n "${VMPL_SGX_KEEP_MODULE:-}" ]; then

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.vm import debug_run
+from tests.vm.cache import REPO_ROOT
 from tests.vm.debug_kernel import FRAGMENT, cache_key, config_mismatches, fragment_hash, settings
 from tests.vm.debug_reports import describe, find_reports
 
@@ -86,3 +88,19 @@ def test_other_checkers_are_reports() -> None:
     ]
     spaced = [line for pair in zip(lines, ["[ x] ok"] * len(lines)) for line in pair]
     assert len(find_reports(spaced)) == len(lines)
+
+
+def test_the_split_runs_every_part_once() -> None:
+    parts = [part for share in debug_run.SPLIT for part in share.split(",")]
+    assert sorted(parts) == sorted(debug_run.ALL_PARTS)
+    # guest_tests.sh knows the suite's parts; guest_debug.sh adds faultinject.
+    script = (REPO_ROOT / "tests" / "vm" / "guest_tests.sh").read_text()
+    suite = {part for part in debug_run.ALL_PARTS if part != "faultinject"}
+    assert f'ALL_PARTS="{" ".join(p for p in debug_run.ALL_PARTS if p in suite)}"' in script
+
+
+def test_parts_are_read_from_the_tier_line() -> None:
+    line = "VMTIER-DEBUG kernel=6.12 kasan=on suite=ok parts=guest,demo,faultinject"
+    assert debug_run._parts_of(line) == ["guest", "demo", "faultinject"]
+    assert debug_run._parts_of("VMTIER-DEBUG kernel=6.12 suite=FAILED(1)") == []
+    assert debug_run._parts_of(None) == []

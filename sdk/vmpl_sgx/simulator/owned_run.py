@@ -14,10 +14,9 @@ The SEH's own answers (OCALL_PENDING, TCS busy in the SEH, ...) come from the sa
 
 from __future__ import annotations
 
-import os
-
 from vmpl_sgx._abi import PAGE_SIZE, Enclu
 from vmpl_sgx.seh import ExitInfo
+from vmpl_sgx.simulator import this_process
 from vmpl_sgx.simulator.enclave_file import EnclaveFile, State
 from vmpl_sgx.simulator.failure import Failure
 from vmpl_sgx.simulator.hooks import Hooks
@@ -41,7 +40,7 @@ def run_owned(  # noqa: PLR0917 - the fields of one RUN
     session = file.session
     # Steps 1 and 2: owner, broken, state.
     if (
-        os.getpid() != file.owner
+        file.owner != this_process.pid
         or file.state is not State.INITIALIZED
         or session is None
         or file.is_broken(host.session)
