@@ -43,6 +43,10 @@ OcallHandler = Callable[[bytes], Optional[bytes]]
 CALL_ID_LIMIT = 1 << 32
 """Ecall and ocall numbers are u32 in ENCLAVE_RUN."""
 
+# Read as module globals on the ecall path: an Enum class attribute costs several times a
+# global in CPython 3.11.
+_OK, _OCALL, _EXCEPTION = EnclaveStatus.OK, Exit.OCALL, Exit.EXCEPTION
+
 
 class CallIdError(SdkError, ValueError):
     """An ecall or ocall number outside 0 to 2**32 - 1, or a TCS index outside the layout's."""
@@ -222,7 +226,7 @@ class EnclaveApp:
         TCS: `resume(thread)` finishes it, `cancel(thread)` gives it up; until then another
         ecall on that TCS raises EntryParkedError."""
         status, output = self.call(call_id, data, thread=thread, timeout=timeout)
-        if status != EnclaveStatus.OK:
+        if status != _OK:
             raise EcallError(call_id, status, output)
         return output
 
@@ -296,11 +300,13 @@ class EnclaveApp:
         try:
             if first is not None:
                 result = first(left())
+            elif timeout is None:
+                result = self.enclave.run(tcs, call_id, data, self.output_capacity)
             else:
                 result = self.enclave.run(
                     tcs, call_id, data, self.output_capacity, timeout=left()
                 )
-            while result.exit_kind == Exit.OCALL:
+            while result.exit_kind == _OCALL:
                 ocall_id = result.ocall_id if result.ocall_id is not None else -1
                 if ocall_id == OCALL_ABORT:
                     # The runtime answers nothing to this: #UD follows and ends the entry.
@@ -317,7 +323,7 @@ class EnclaveApp:
             self._interrupted_ecalls[tcs_offset] = call_id
             raise
         self._interrupted_ecalls.pop(tcs_offset, None)
-        if result.exit_kind is Exit.EXCEPTION:
+        if result.exit_kind is _EXCEPTION:
             self._raise_fault(call_id, result, aborted)
         if failure is not None:
             raise OcallHandlerError(call_id, failure[0]) from failure[1]

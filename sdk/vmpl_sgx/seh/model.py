@@ -95,6 +95,13 @@ so a large SECS.size costs nothing by itself."""
 _DESC_MEASURE = int(SehDescFlag.MEASURE)
 _RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME, SehEnterOp.CONTINUE)
 _EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
+# The RUN path reads these as module globals: an Enum class attribute costs several times a
+# global in CPython 3.11, and one ENTER compares against a dozen of them.
+_EENTER, _ERESUME = Enclu.EENTER, Enclu.ERESUME
+_CONTINUE, _ABANDON = SehEnterOp.CONTINUE, SehEnterOp.ABANDON
+_SUCCESS, _INCOMPLETE = SehResult.SUCCESS, SehResult.INCOMPLETE
+_OCALL = Exit.OCALL
+_INITIALIZED = EnclaveState.INITIALIZED
 _DESC_ZERO = int(SehDescFlag.ZERO)
 _ZERO_PAGE = bytes(PAGE_SIZE)
 _PAGES_AT = vars(SehAddPagesReq)["pages"].offset
@@ -466,7 +473,7 @@ class SehModel:
         on SUCCESS only (INCOMPLETE: the entry is parked, issue CONTINUE); counted in
         `stats` like any other call."""
         try:
-            if function == SehEnterOp.ABANDON:
+            if function == _ABANDON:
                 self._abandon(handle, tcs_offset, len(data), output_capacity)
                 exit_info = None
             else:
@@ -475,12 +482,12 @@ class SehModel:
                     data,
                 )
         except SehError as error:
-            self.stats.count_call("enter", failed=True)
+            self.stats.count_call("enter", True)
             return error.result, None
-        self.stats.count_call("enter", failed=False)
-        if exit_info is None and function != SehEnterOp.ABANDON:
-            return SehResult.INCOMPLETE, None
-        return SehResult.SUCCESS, exit_info
+        self.stats.count_call("enter", False)
+        if exit_info is None and function != _ABANDON:
+            return _INCOMPLETE, None
+        return _SUCCESS, exit_info
 
     def _abandon(self, handle: int, tcs_offset: int, input_len: int, capacity: int) -> None:
         """ABANDON: the TCS's parked entry ends and its ocall is forgotten."""
@@ -550,7 +557,7 @@ class SehModel:
         with self._lock:
             thread.busy = False
             thread.parked = False
-            thread.ocall_pending = fits and exit_info.kind == Exit.OCALL
+            thread.ocall_pending = fits and exit_info.kind == _OCALL
         if not fits:
             raise SehError(SehResult.OUTPUT_TOO_SMALL, f"{len(exit_info.output)} bytes")
         if exit_info.exception_rip and not enclave.attributes & Attr.DEBUG:
@@ -577,8 +584,8 @@ class SehModel:
         check_run_buffers: Callable[[], None] | None,
     ) -> Tuple[Enclave, ThreadState, Executor]:
         enclave = self._find(handle)
-        if enclave.state is not EnclaveState.INITIALIZED:
-            self._expect(enclave, EnclaveState.INITIALIZED)
+        if enclave.state is not _INITIALIZED:
+            self._expect(enclave, _INITIALIZED)
         if function not in _RUN_FUNCTIONS:
             raise SehError(SehResult.INVALID_PARAMETER, f"function {function}")
         limit = self.max_run_buffer
@@ -592,7 +599,7 @@ class SehModel:
             raise SehError(SehResult.NOT_TCS, f"no TCS at offset 0x{tcs_offset:x}")
         if thread.busy:
             raise SehError(SehResult.TCS_BUSY, f"TCS 0x{tcs_offset:x} is running")
-        if function == SehEnterOp.CONTINUE:
+        if function == _CONTINUE:
             if not thread.parked:
                 raise SehError(SehResult.INVALID_REQUEST, "CONTINUE without a parked entry")
             if output_capacity != thread.parked_capacity:
@@ -601,9 +608,9 @@ class SehModel:
                 )
         elif thread.parked:
             raise SehError(SehResult.TCS_BUSY, f"an entry is parked on TCS 0x{tcs_offset:x}")
-        if function == Enclu.EENTER and thread.ocall_pending:
+        if function == _EENTER and thread.ocall_pending:
             raise SehError(SehResult.OCALL_PENDING, "EENTER while an ocall waits for its answer")
-        if function == Enclu.ERESUME and not thread.ocall_pending:
+        if function == _ERESUME and not thread.ocall_pending:
             raise SehError(SehResult.NO_OCALL_PENDING, "ERESUME without a pending ocall")
         if self.executor is None:
             raise SehError(SehResult.NO_IMAGE, "this SEH has no executor for enclave code")
@@ -625,16 +632,16 @@ class SehModel:
         slice_s = self.slice_s
         exit_info: ExitInfo | None
         if slice_s is None or sliced is None:
-            if function == SehEnterOp.CONTINUE:
+            if function == _CONTINUE:
                 raise SehError(SehResult.INVALID_REQUEST, "this SEH runs no slices")
-            if function == Enclu.EENTER:
+            if function == _EENTER:
                 exit_info = executor.enter(enclave, tcs_offset, call_id, data, capacity)
             else:
                 exit_info = executor.resume(enclave, tcs_offset, data, capacity)
-        elif function == Enclu.EENTER:
+        elif function == _EENTER:
             sliced.start_enter(enclave, tcs_offset, call_id, data, capacity)
             exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
-        elif function == Enclu.ERESUME:
+        elif function == _ERESUME:
             sliced.start_resume(enclave, tcs_offset, data, capacity)
             exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
         else:
@@ -643,7 +650,7 @@ class SehModel:
             return None
         kind = exit_info.kind
         # EREPORT and EGETKEY leave enclave code as ocalls the SEH answers itself.
-        while kind == Exit.OCALL and exit_info.call_id in leaves.LEAF_IDS:
+        while kind == _OCALL and exit_info.call_id in leaves.LEAF_IDS:
             answer = leaves.serve(
                 self.trust, identity_of(enclave), exit_info.call_id, bytes(exit_info.output)
             )
