@@ -300,8 +300,6 @@ class EnclaveApp:
         try:
             if first is not None:
                 result = first(left())
-            elif timeout is None:
-                result = self.enclave.run(tcs, call_id, data, self.output_capacity)
             else:
                 result = self.enclave.run(
                     tcs, call_id, data, self.output_capacity, timeout=left()

@@ -30,6 +30,10 @@ class ExitInfo(NamedTuple):
     """Linear address of the faulting instruction on an exception exit; 0 if unknown."""
 
 
+EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
+"""The exits an executor may report."""
+
+
 class EnclaveView(Protocol):
     """What an executor may see and touch of an initialized enclave."""
 

@@ -73,7 +73,7 @@ from vmpl_sgx.seh import einit, leaves, quote_call
 from vmpl_sgx.seh.eadd import check_secinfo, check_tcs, is_tcs
 from vmpl_sgx.seh.enclave import Enclave, EnclaveState, NewPage, ThreadState
 from vmpl_sgx.seh.errors import SehError
-from vmpl_sgx.seh.executor import Executor, ExitInfo, SlicedExecutor
+from vmpl_sgx.seh.executor import EXIT_KINDS, Executor, ExitInfo, SlicedExecutor
 from vmpl_sgx.seh.identity import identity_of
 from vmpl_sgx.seh.memory import GuestMemory
 from vmpl_sgx.seh.quoting import Quote, QuoteSizes
@@ -94,7 +94,6 @@ so a large SECS.size costs nothing by itself."""
 
 _DESC_MEASURE = int(SehDescFlag.MEASURE)
 _RUN_FUNCTIONS = (Enclu.EENTER, Enclu.ERESUME, SehEnterOp.CONTINUE)
-_EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
 # The RUN path reads these as module globals: an Enum class attribute costs several times a
 # global in CPython 3.11, and one ENTER compares against a dozen of them.
 _EENTER, _ERESUME = Enclu.EENTER, Enclu.ERESUME
@@ -628,43 +627,48 @@ class SehModel:
         capacity: int,
     ) -> ExitInfo | None:
         """Run the entry to its exit, or for one slice (None: it runs on, parked)."""
-        sliced = self._sliced(executor)
-        slice_s = self.slice_s
+        sliced = None if self.slice_s is None else self._sliced(executor)
         exit_info: ExitInfo | None
-        if slice_s is None or sliced is None:
-            if function == _CONTINUE:
-                raise SehError(SehResult.INVALID_REQUEST, "this SEH runs no slices")
-            if function == _EENTER:
+        if function == _EENTER:
+            if sliced is None:
                 exit_info = executor.enter(enclave, tcs_offset, call_id, data, capacity)
             else:
-                exit_info = executor.resume(enclave, tcs_offset, data, capacity)
-        elif function == _EENTER:
-            sliced.start_enter(enclave, tcs_offset, call_id, data, capacity)
-            exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
+                sliced.start_enter(enclave, tcs_offset, call_id, data, capacity)
+                exit_info = sliced.wait_exit(enclave, tcs_offset, self.slice_s)
         elif function == _ERESUME:
-            sliced.start_resume(enclave, tcs_offset, data, capacity)
-            exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
-        else:
-            exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
-        if exit_info is None:
-            return None
-        kind = exit_info.kind
+            exit_info = self._resume(executor, sliced, enclave, tcs_offset, data, capacity)
+        elif sliced is None:
+            raise SehError(SehResult.INVALID_REQUEST, "this SEH runs no slices")
+        else:  # CONTINUE
+            exit_info = sliced.wait_exit(enclave, tcs_offset, self.slice_s)
         # EREPORT and EGETKEY leave enclave code as ocalls the SEH answers itself.
-        while kind == _OCALL and exit_info.call_id in leaves.LEAF_IDS:
+        while (
+            exit_info is not None
+            and exit_info.kind == _OCALL
+            and exit_info.call_id in leaves.LEAF_IDS
+        ):
             answer = leaves.serve(
                 self.trust, identity_of(enclave), exit_info.call_id, bytes(exit_info.output)
             )
-            if slice_s is None or sliced is None:
-                exit_info = executor.resume(enclave, tcs_offset, answer, capacity)
-            else:
-                sliced.start_resume(enclave, tcs_offset, answer, capacity)
-                exit_info = sliced.wait_exit(enclave, tcs_offset, slice_s)
-            if exit_info is None:
-                return None
-            kind = exit_info.kind
-        if kind not in _EXIT_KINDS:
-            raise ValueError(f"the executor returned exit kind {kind!r}")
+            exit_info = self._resume(executor, sliced, enclave, tcs_offset, answer, capacity)
+        if exit_info is not None and exit_info.kind not in EXIT_KINDS:
+            raise ValueError(f"the executor returned exit kind {exit_info.kind!r}")
         return exit_info
+
+    def _resume(  # noqa: PLR0917 - the fields of one ERESUME
+        self,
+        executor: Executor,
+        sliced: SlicedExecutor | None,
+        enclave: Enclave,
+        tcs_offset: int,
+        answer: bytes,
+        capacity: int,
+    ) -> ExitInfo | None:
+        """ERESUME with `answer`: to the exit, or for one slice when `sliced`."""
+        if sliced is None:
+            return executor.resume(enclave, tcs_offset, answer, capacity)
+        sliced.start_resume(enclave, tcs_offset, answer, capacity)
+        return sliced.wait_exit(enclave, tcs_offset, self.slice_s)
 
     @staticmethod
     def _store_output(output: bytes, outputs: list[int], memory: GuestMemory) -> None:

@@ -28,7 +28,6 @@ from vmpl_sgx._abi import (
     SEH_VERSION,
     SIGSTRUCT_SIZE,
     Cap,
-    Exit,
     SehAddPagesReq,
     SehAddPagesRsp,
     SehCall,
@@ -50,6 +49,7 @@ from vmpl_sgx._abi import (
     SehResult,
 )
 from vmpl_sgx.seh import ExitInfo, GuestMemory, SehModel
+from vmpl_sgx.seh.executor import EXIT_KINDS
 from vmpl_sgx.seh.model import enter_fault, enter_response
 from vmpl_sgx.simulator.failure import Failure
 
@@ -115,7 +115,6 @@ def _is_generic(result: int) -> bool:
     return 0 < result < SehResult.NO_MEMORY
 
 
-_EXIT_KINDS = frozenset((Exit.NORMAL, Exit.OCALL, Exit.EXCEPTION))
 # Read as module globals on the RUN path: an Enum class attribute costs several times a global
 # in CPython 3.11.
 _SUCCESS, _INCOMPLETE = SehResult.SUCCESS, SehResult.INCOMPLETE
@@ -379,7 +378,7 @@ class SehSession:
                 raise Failure(number, result_text(result))
         if exit_info is None:
             raise self._malformed(SehCall.ENTER, "a short response")
-        if exit_info.kind not in _EXIT_KINDS:
+        if exit_info.kind not in EXIT_KINDS:
             raise self._malformed(SehCall.ENTER, "an unknown exit kind")
         if len(exit_info.output) > output_capacity:
             raise self._malformed(SehCall.ENTER, "more output than capacity")
