@@ -35,6 +35,9 @@ FUZZ_RANDOM_SEED=${VMPL_SGX_FUZZ_RANDOM_SEED:-}
 WORK=$(mktemp -d /tmp/vmpl-sgx-guest.XXXXXX)
 export PYTHONPATH="$START/sdk:$START"
 export PYTHONDONTWRITEBYTECODE=1
+# pytest trims the reason off a FAILED summary line to fit the terminal (80 columns on
+# the console); the console shows those lines, so make room for the reason.
+export COLUMNS=400
 
 ALL_PARTS="conformance c_client fuzz guest demo"
 PARTS=$(echo "${VMPL_SGX_VM_PARTS:-$ALL_PARTS}" | tr ',' ' ')
