@@ -100,7 +100,7 @@ def test_the_split_runs_every_part_once() -> None:
 
 
 def test_parts_are_read_from_the_tier_line() -> None:
-    line = "VMTIER-DEBUG kernel=6.12 kasan=on suite=ok parts=guest,demo,faultinject"
-    assert debug_run._parts_of(line) == ["guest", "demo", "faultinject"]
+    line = "VMTIER-DEBUG kernel=6.12 kasan=on suite=ok parts=guest,faultinject"
+    assert debug_run._parts_of(line) == ["guest", "faultinject"]
     assert debug_run._parts_of("VMTIER-DEBUG kernel=6.12 suite=FAILED(1)") == []
     assert debug_run._parts_of(None) == []
