@@ -53,14 +53,21 @@ from vmpl_sgx.samples import (
 FOREVER = struct.pack("<Q", 0)
 LOOP_S = 22.0
 """How long the looping ecall runs: past the 21 s after which RCU reports a stalled CPU."""
-KILL_S = 1.0
-"""SIGKILL ends the owner of a looping ecall within this long."""
+KILL_S = 10.0
+"""SIGKILL ends the owner of a looping ecall within this long. Its exit includes the
+enclave's last close, whose DESTROY is a round trip through the user-space SEH model:
+0.90-1.26 s in six runs of the KASAN guest on a loaded host (four over the 1 s bound it
+had). A kill the module did not honour would wait for the loop (forever) or for
+seh_timeout_ms (120 s here)."""
 MIN_SAMPLES = 3
-"""Counter rates taken while the ecall loops, at least, however slow the host."""
-MIN_RATE = 0.1
-"""A second process counts at least this share of its rate before the loop. The loop keeps
-one of the two vCPUs busy, and TCG runs both on one host thread, so about half is normal;
-a vCPU held with interrupts off would stop the counter (IPIs, TLB shootdowns, RCU)."""
+"""CPU shares taken while the ecall loops, at least, however slow the host."""
+MIN_SHARE = 0.25
+"""A second, busy process gets at least this share of the guest's time on a CPU while the
+ecall loops: about 1 (the loop keeps the other vCPU), a half if both land on one vCPU. A
+share of guest time, not a speed: it does not move with the host's load, which the counting
+rate it replaces did (0.25-0.53 of the rate before the loop in four runs of the KASAN guest
+on a loaded host; the share was 0.86-1.0 in two). A module that held a vCPU while the SEH
+works would starve it."""
 MEANWHILE = hashlib.sha256(b"meanwhile").digest()
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _LIBC.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong]
@@ -133,20 +140,19 @@ def loop_forever(image: str) -> None:
     app.ecall(FAULTS_SPIN, FOREVER)
 
 
-def count_for(seconds: float) -> int:
-    """How far a second process counts in `seconds` of wall time."""
+def cpu_share_for(seconds: float) -> float:
+    """The share of `seconds` of wall time a second, busy process spends on a CPU."""
     code = (
         "import time\n"
-        f"end = time.monotonic() + {seconds}\n"
-        "n = 0\n"
-        "while time.monotonic() < end:\n"
-        "    n += 1\n"
-        "print(n)\n"
+        "wall, cpu = time.monotonic(), time.process_time()\n"
+        f"while time.monotonic() - wall < {seconds}:\n"
+        "    pass\n"
+        "print((time.process_time() - cpu) / (time.monotonic() - wall))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
-    return int(done.stdout)
+    return float(done.stdout)
 
 
 class Console:
@@ -176,7 +182,6 @@ def test_a_looping_ecall_leaves_the_guest_responsive(
     start_seh: SehStarter, images: Dict[str, Path]
 ) -> None:
     start_seh()
-    baseline = count_for(1.0)
     console = Console()
     before = stats()
     # Loaded before the loop starts: on a loaded TCG host a load can take most of LOOP_S.
@@ -191,14 +196,14 @@ def test_a_looping_ecall_leaves_the_guest_responsive(
         )
         assert owner.stdout is not None and owner.stdout.readline().strip() == "looping"
         started = time.monotonic()
-        rates: List[float] = []
-        while len(rates) < MIN_SAMPLES or time.monotonic() - started < LOOP_S:
-            rates.append(count_for(1.0) / baseline)
+        shares: List[float] = []
+        while len(shares) < MIN_SAMPLES or time.monotonic() - started < LOOP_S:
+            shares.append(cpu_share_for(1.0))
             # Another enclave keeps working while the loop runs.
             assert sha.ecall(SHA256_DIGEST, b"meanwhile") == MEANWHILE
             assert owner.poll() is None, "the looping ecall ended"
         sha.close()
-        assert min(rates) >= MIN_RATE, f"counter rates while looping: {rates}"
+        assert min(shares) >= MIN_SHARE, f"CPU shares while looping: {shares}"
         assert stats()["seh.continued"] - before["seh.continued"] >= 10
         killed = time.monotonic()
         owner.kill()
