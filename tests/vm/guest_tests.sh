@@ -71,6 +71,7 @@ seh_holders() {
 
 . "$START/tests/vm/wait_seh.sh"
 start_seh() {
+    stop_seh  # the device serves one SEH; a part may start one while the setup's still runs
     "$PYTHON" -m vmpl_sgx.seh >> "$RESULTS/seh.log" 2>&1 &
     seh=$!
     # The first GET_INFO after the SEH holds its device asks QUERY.
@@ -221,7 +222,9 @@ part_demo() {
     t=$(now)
     sed -n '/BEGIN RSA PRIVATE KEY/,/END RSA PRIVATE KEY/p' "$START/tests/vm/guest/keys.py" \
         > "$WORK/demo-key.pem"
-    if start_seh && "$PYTHON" -m vmpl_sgx demo --backend device --key "$WORK/demo-key.pem" \
+    if ! start_seh; then
+        fail "demo=FAILED (the SEH did not start; $RESULTS/seh.log)"
+    elif "$PYTHON" -m vmpl_sgx demo --backend device --key "$WORK/demo-key.pem" \
             > "$RESULTS/demo.log" 2>&1; then
         note "demo=ok ($(( $(now) - t ))s)"
     else
@@ -236,6 +239,7 @@ for part in $ALL_PARTS; do
 done
 
 # ---- unload
+stop_seh
 if [ -n "${VMPL_SGX_KEEP_MODULE:-}" ]; then
     note "rmmod=deferred"
 elif rmmod vmpl_sgx > "$RESULTS/rmmod.log" 2>&1; then
