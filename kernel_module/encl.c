@@ -124,6 +124,18 @@ bool vmpl_sgx_encl_is_broken(struct vmpl_sgx_encl *encl)
 	       !vmpl_sgx_seh_session_alive(encl->session);
 }
 
+/* Steps 1-2 of RUN and QUOTE: owner, not broken, initialized. Takes no lock. */
+int vmpl_sgx_encl_check_entry(struct vmpl_sgx_encl *encl)
+{
+	if (!vmpl_sgx_encl_is_owner(encl))
+		return -EPERM;
+	if (vmpl_sgx_encl_is_broken(encl))
+		return -EIO;
+	if (vmpl_sgx_encl_state(encl) != ENCL_INITIALIZED)
+		return -EINVAL;
+	return 0;
+}
+
 void vmpl_sgx_encl_mark_broken(struct vmpl_sgx_encl *encl)
 {
 	if (!test_and_set_bit(ENCL_BROKEN, &encl->flags))

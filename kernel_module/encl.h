@@ -65,6 +65,7 @@ void vmpl_sgx_encl_session_ended(u64 session);
 bool vmpl_sgx_encl_is_owner(const struct vmpl_sgx_encl *encl);
 bool vmpl_sgx_encl_is_broken(struct vmpl_sgx_encl *encl);
 void vmpl_sgx_encl_mark_broken(struct vmpl_sgx_encl *encl);
+int vmpl_sgx_encl_check_entry(struct vmpl_sgx_encl *encl);
 int vmpl_sgx_encl_state(struct vmpl_sgx_encl *encl);
 void vmpl_sgx_encl_set_state(struct vmpl_sgx_encl *encl, int state);
 

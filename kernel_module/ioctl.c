@@ -560,12 +560,9 @@ long vmpl_sgx_ioc_enclave_run(struct file *file, void __user *arg)
 	bool lost = false;
 	long ret;
 
-	if (!vmpl_sgx_encl_is_owner(encl))				/* 1 */
-		return -EPERM;
-	if (vmpl_sgx_encl_is_broken(encl))
-		return -EIO;
-	if (vmpl_sgx_encl_state(encl) != ENCL_INITIALIZED)		/* 2 */
-		return -EINVAL;
+	ret = vmpl_sgx_encl_check_entry(encl);				/* 1, 2 */
+	if (ret)
+		return ret;
 	if (copy_from_user(&run, arg, sizeof(run)))		/* 3 */
 		return -EFAULT;
 	if (!vmpl_sgx_enclave_run_reserved_clear(&run) ||		/* 4 */

@@ -130,12 +130,9 @@ long vmpl_sgx_ioc_enclave_quote(struct file *file, void __user *arg)
 	unsigned int part;
 	long ret;
 
-	if (!vmpl_sgx_encl_is_owner(encl))				/* 1 */
-		return -EPERM;
-	if (vmpl_sgx_encl_is_broken(encl))
-		return -EIO;
-	if (vmpl_sgx_encl_state(encl) != ENCL_INITIALIZED)		/* 2 */
-		return -EINVAL;
+	ret = vmpl_sgx_encl_check_entry(encl);				/* 1, 2 */
+	if (ret)
+		return ret;
 	if (copy_from_user(&q, arg, sizeof(q)))				/* 3 */
 		return -EFAULT;
 	if (!vmpl_sgx_enclave_quote_reserved_clear(&q))			/* 4 */
