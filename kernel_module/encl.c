@@ -101,7 +101,7 @@ bool vmpl_sgx_encl_is_owner(const struct vmpl_sgx_encl *encl)
 	return encl->owner == task_tgid(current);
 }
 
-int vmpl_sgx_encl_state(struct vmpl_sgx_encl *encl)
+static int encl_state(struct vmpl_sgx_encl *encl)
 {
 	return smp_load_acquire(&encl->state);
 }
@@ -120,7 +120,7 @@ bool vmpl_sgx_encl_is_broken(struct vmpl_sgx_encl *encl)
 {
 	if (test_bit(ENCL_BROKEN, &encl->flags))
 		return true;
-	return vmpl_sgx_encl_state(encl) >= ENCL_CREATED &&
+	return encl_state(encl) >= ENCL_CREATED &&
 	       !vmpl_sgx_seh_session_alive(encl->session);
 }
 
@@ -131,7 +131,7 @@ int vmpl_sgx_encl_check_entry(struct vmpl_sgx_encl *encl)
 		return -EPERM;
 	if (vmpl_sgx_encl_is_broken(encl))
 		return -EIO;
-	if (vmpl_sgx_encl_state(encl) != ENCL_INITIALIZED)
+	if (encl_state(encl) != ENCL_INITIALIZED)
 		return -EINVAL;
 	return 0;
 }

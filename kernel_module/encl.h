@@ -29,10 +29,13 @@ struct vmpl_sgx_encl {
 	struct pid *owner;	/* thread group that opened the file */
 	struct list_head node;	/* on the list of created enclaves */
 	struct mutex lock;	/* CREATE, ADD_PAGES, INIT; only ever trylocked */
-	int state;		/* enum encl_state; see vmpl_sgx_encl_state() */
+	int state;		/* enum encl_state; read with acquire (encl.c) */
 	unsigned long flags;
 
-	/* Set by CREATE (under lock), read by RUN after vmpl_sgx_encl_state(). */
+	/*
+	 * Set by CREATE (under lock), read by RUN and QUOTE after
+	 * vmpl_sgx_encl_check_entry().
+	 */
 	u64 session;		/* SEH session the enclave lives in */
 	u64 handle;		/* SEH handle */
 	u64 base;
@@ -66,7 +69,6 @@ bool vmpl_sgx_encl_is_owner(const struct vmpl_sgx_encl *encl);
 bool vmpl_sgx_encl_is_broken(struct vmpl_sgx_encl *encl);
 void vmpl_sgx_encl_mark_broken(struct vmpl_sgx_encl *encl);
 int vmpl_sgx_encl_check_entry(struct vmpl_sgx_encl *encl);
-int vmpl_sgx_encl_state(struct vmpl_sgx_encl *encl);
 void vmpl_sgx_encl_set_state(struct vmpl_sgx_encl *encl, int state);
 
 int vmpl_sgx_encl_bounce_reserve(struct vmpl_sgx_encl *encl, unsigned int n);
