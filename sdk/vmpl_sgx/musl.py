@@ -1,4 +1,5 @@
-"""The pure functions of the enclave libc (string.h, snprintf) compiled from musl's source.
+"""The pure functions of the enclave libc (string.h, ctype.h, strtol, qsort, the sprintf
+family) compiled from musl's source.
 
 Debian's libc.a from musl-dev cannot be linked into enclaves: it is built with the stack
 protector, whose canary is read through %fs, and %fs is not the enclave's. So the functions
@@ -61,9 +62,46 @@ SOURCES = (
     "src/string/strspn.c",
     "src/string/strcspn.c",
     "src/string/strpbrk.c",
+    "src/string/strcasecmp.c",
+    "src/string/strncasecmp.c",
+    "src/string/memmem.c",
+    "src/string/strdup.c",
+    "src/string/strndup.c",
+    "src/string/strtok_r.c",
+    "src/string/strsep.c",
+    "src/ctype/isalnum.c",
+    "src/ctype/isalpha.c",
+    "src/ctype/isblank.c",
+    "src/ctype/iscntrl.c",
+    "src/ctype/isdigit.c",
+    "src/ctype/isgraph.c",
+    "src/ctype/islower.c",
+    "src/ctype/isprint.c",
+    "src/ctype/ispunct.c",
+    "src/ctype/isspace.c",
+    "src/ctype/isupper.c",
+    "src/ctype/isxdigit.c",
+    "src/ctype/tolower.c",
+    "src/ctype/toupper.c",
+    "src/stdlib/strtol.c",
+    "src/stdlib/atoi.c",
+    "src/stdlib/atol.c",
+    "src/stdlib/atoll.c",
+    "src/stdlib/abs.c",
+    "src/stdlib/labs.c",
+    "src/stdlib/llabs.c",
+    "src/stdlib/qsort.c",
+    "src/stdlib/qsort_nr.c",
+    "src/stdlib/bsearch.c",
+    "src/internal/intscan.c",  # strtol's digits, read from a string-backed FILE
+    "src/internal/shgetc.c",
+    "src/stdio/__uflow.c",  # never reached for a string (its end is never hit), but linked
+    "src/stdio/__toread.c",
     "src/stdio/vfprintf.c",
     "src/stdio/vsnprintf.c",
     "src/stdio/snprintf.c",
+    "src/stdio/vsprintf.c",
+    "src/stdio/sprintf.c",
     "src/stdio/fwrite.c",
     "src/stdio/__towrite.c",
     "src/math/frexpl.c",
@@ -79,6 +117,7 @@ RUNTIME_PROVIDES = frozenset({
     "__stdio_exit_needed",  # flushing files at exit: there are none
     "wctomb",  # %lc and %ls: ASCII only, as in musl's C locale
     "strerror",  # %m
+    "malloc",  # strdup, strndup: the runtime's heap
 })
 
 # Defined by the linker: the assembler names it where code goes through the GOT, which the

@@ -1,6 +1,7 @@
 """The runtime's libc, end to end on the simulator through the libc sample: snprintf (musl's)
 against Python's own % formatting and the host's C library, the heap allocator (also from two
-TCSs at once), string.h, logging into Python's logging, assert and abort as
+TCSs at once), string.h, strtol and friends against the host's C library, qsort and bsearch,
+ctype.h against Python's ASCII classes, logging into Python's logging, assert and abort as
 EnclaveAbortError, and RDRAND/RDSEED bytes."""
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ import ctypes
 import ctypes.util
 import logging
 import math
+import random
+import re
+import string
 import struct
 import threading
-from typing import List, Tuple, Union
+from typing import Callable, List, Tuple, Union
 
 import pytest
 
@@ -22,6 +26,7 @@ from vmpl_sgx.runtime_ocalls import OCALL_LOG
 from vmpl_sgx.samples import (
     LIBC_ABORT,
     LIBC_CHECK,
+    LIBC_CTYPE,
     LIBC_ERRORS,
     LIBC_FORMAT,
     LIBC_HEAP,
@@ -29,8 +34,11 @@ from vmpl_sgx.samples import (
     LIBC_HEAP_RACE,
     LIBC_LOG,
     LIBC_MISUSE,
+    LIBC_PARSE,
     LIBC_RANDOM,
+    LIBC_SORT,
     LIBC_STRINGS,
+    LIBC_TEXT,
 )
 
 from .conftest import LoadApp
@@ -204,9 +212,10 @@ def test_snprintf_pointer_and_limits(libc: EnclaveApp) -> None:
 
 def test_snprintf_failures_set_errno(libc: EnclaveApp) -> None:
     # EOVERFLOW (75) for a size over INT_MAX, EILSEQ (84) for %lc beyond ASCII, EINVAL (22) for
-    # an unknown conversion; strerror and %m name them.
+    # an unknown conversion; strerror and %m name them, and ERANGE (strtol's).
     assert libc.ecall(LIBC_ERRORS).decode() == (
-        "-1 75|-1 84|-1 22|Value too large for data type|Illegal byte sequence"
+        "-1 75|-1 84|-1 22|Value too large for data type|Result not representable|"
+        "Illegal byte sequence"
     )
 
 
@@ -335,3 +344,182 @@ def test_random_bytes(libc: EnclaveApp) -> None:
     assert libc.ecall(LIBC_RANDOM, struct.pack("<I", 0)) == b""
     with pytest.raises(EcallError):
         libc.ecall(LIBC_RANDOM, struct.pack("<I", 4097))
+
+
+# strtol, strtoul, strtoll, strtoull by the sample's `which`; C's errno values.
+STRTO = ("strtol", "strtoul", "strtoll", "strtoull")
+ERANGE, EINVAL = 34, 22
+PARSE_CASES: List[Tuple[str, int]] = [
+    ("0", 10),
+    ("  -42xyz", 10),
+    ("\t\n\v\f\r +17", 0),
+    ("0x1f", 0),
+    ("0X1F", 16),
+    ("0x", 16),  # the 0 is the number; "x" is left
+    ("0xg", 0),
+    ("077", 0),
+    ("08", 0),  # octal stops at the 8
+    ("zZ", 36),
+    ("1010102", 2),
+    ("9223372036854775807", 10),
+    ("9223372036854775808", 10),  # one past LONG_MAX: ERANGE for the signed ones
+    ("-9223372036854775808", 10),
+    ("-9223372036854775809", 10),
+    ("18446744073709551615", 10),
+    ("18446744073709551616", 10),  # one past ULONG_MAX: ERANGE for all
+    ("-1", 10),  # the unsigned ones negate: ULONG_MAX, no error
+    ("-18446744073709551616", 0),
+    ("", 10),
+    ("   ", 10),
+    ("abc", 10),
+    ("- 5", 10),
+    ("12", 1),  # no base 1: EINVAL
+    ("12", 37),
+    ("7fffffffffffffff", 16),
+]
+
+
+def _parse(app: EnclaveApp, which: int, base: int, text: str) -> Tuple[int, int, int]:
+    output = app.ecall(LIBC_PARSE, struct.pack("<Bi", which, base) + text.encode() + b"\0")
+    return struct.unpack("<qii", output)
+
+
+def _host_parse(name: str, base: int, text: str) -> Tuple[int, int, int]:
+    host = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    function = getattr(host, name)
+    function.restype = ctypes.c_longlong if name in ("strtol", "strtoll") else ctypes.c_ulonglong
+    function.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_int]
+    buffer = ctypes.create_string_buffer(text.encode())
+    start = ctypes.addressof(buffer)
+    # C leaves the end pointer alone for an invalid base (glibc does): start there.
+    end = ctypes.c_void_p(start)
+    ctypes.set_errno(0)
+    value = function(buffer, ctypes.byref(end), base)
+    error = ctypes.get_errno()
+    assert end.value is not None
+    return struct.unpack("<q", struct.pack("<Q", value & (2**64 - 1)))[0], end.value - start, error
+
+
+@pytest.mark.parametrize(("text", "base"), PARSE_CASES)
+def test_strtol_family_matches_host_c_library(libc: EnclaveApp, text: str, base: int) -> None:
+    for which, name in enumerate(STRTO):
+        value, end, error = _host_parse(name, base, text)
+        if end == 0 and error == 0:
+            error = EINVAL  # no digits: musl says EINVAL, as POSIX allows; glibc says nothing
+        assert _parse(libc, which, base, text) == (value, end, error), name
+
+
+def test_strtol_family_errors(libc: EnclaveApp) -> None:
+    # Independent of the host: the C standard's results at the limits.
+    assert _parse(libc, 0, 10, "9223372036854775808") == (2**63 - 1, 19, ERANGE)
+    assert _parse(libc, 2, 10, "-9223372036854775809") == (-(2**63), 20, ERANGE)
+    assert _parse(libc, 1, 10, "18446744073709551616") == (-1, 20, ERANGE)
+    assert _parse(libc, 3, 10, "-1") == (-1, 2, 0)
+    assert _parse(libc, 0, 37, "12") == (0, 0, EINVAL)
+    assert _parse(libc, 0, 16, "0x") == (0, 1, 0)
+    assert _parse(libc, 0, 10, " -x") == (0, 0, EINVAL)  # no digits: nothing consumed
+
+
+@pytest.mark.parametrize(
+    "text", ["0", "42", "  -17 apples", "+8", "2147483647", "-2147483648", "x", "", "\t99"]
+)
+def test_atoi_family(libc: EnclaveApp, text: str) -> None:
+    match = re.match(r"[ \t\n\v\f\r]*([+-]?\d+)", text)
+    expected = int(match.group(1)) if match else 0
+    for which in (4, 5, 6):  # atoi, atol, atoll
+        assert _parse(libc, which, 0, text) == (expected, -1, 0)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 256])
+def test_qsort_qsort_r_and_bsearch(libc: EnclaveApp, count: int) -> None:
+    draw = random.Random(count)
+    values = [draw.randint(-(2**31) + 1, 2**31 - 1) for _ in range(count // 2)]
+    values += draw.choices(values or [5], k=count - len(values))  # duplicates too
+    output = libc.ecall(LIBC_SORT, struct.pack(f"<{count}i", *values))
+    numbers = struct.unpack(f"<{3 * count + 1}i", output)
+    ascending, descending, found = (
+        list(numbers[:count]), list(numbers[count:2 * count]), numbers[2 * count:]
+    )
+    assert ascending == sorted(values)
+    assert descending == sorted(values, reverse=True)
+    # bsearch finds each value (any one of equal ones) and not INT32_MIN, which is absent.
+    assert [ascending[index] for index in found[:count]] == values
+    assert found[count] == -1
+
+
+def _tokens(text: str, delimiters: str, keep_empty: bool) -> str:
+    parts = re.split("[" + re.escape(delimiters) + "]", text) if delimiters else [text]
+    return "|".join(part for part in parts if keep_empty or part)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Hello World", "hello world"),
+        ("abc", "ABD"),
+        ("abcdef", "ABCxyz"),
+        ("a,b,,c", ","),
+        (",x;y,", ",;"),
+        ("mississippi", "ssi"),
+        ("", ""),
+        ("no delimiters", ""),
+        ("[", "[]"),
+    ],
+)
+def test_text_functions_match_python(libc: EnclaveApp, a: str, b: str) -> None:
+    output = libc.ecall(LIBC_TEXT, a.encode() + b"\0" + b.encode() + b"\0")
+    numbers = list(struct.unpack_from("<4i", output))
+    texts = output[16:].split(b"\0")
+
+    def cmp(x: str, y: str) -> int:
+        return (x > y) - (x < y)
+
+    formatted = f"{a}={len(a)}"
+    assert numbers == [
+        cmp(a.lower(), b.lower()),
+        cmp(a[:3].lower(), b[:3].lower()),
+        a.find(b),
+        len(formatted),
+    ]
+    assert [text.decode() for text in texts[:5]] == [
+        _tokens(a, b, keep_empty=False),
+        _tokens(a, b, keep_empty=True),
+        a,
+        a[:3],
+        formatted,
+    ]
+
+
+def test_text_functions_without_a_heap(load_app: LoadApp) -> None:
+    # strdup and strndup find no heap: NULL, which the sample reports as OUTPUT_TOO_SMALL.
+    app = load_app("libc")
+    assert app.call(LIBC_TEXT, b"abc\0b\0")[0] == EnclaveStatus.OUTPUT_TOO_SMALL
+
+
+# Bit by bit as the sample packs them: isalnum ... isxdigit.
+CLASSES: Tuple[Callable[[bytes], bool], ...] = (
+    lambda c: c.isalnum(),
+    lambda c: c.isalpha(),
+    lambda c: c in b" \t",
+    lambda c: c[0] < 32 or c[0] == 127,
+    lambda c: c.isdigit(),
+    lambda c: 33 <= c[0] < 127,
+    lambda c: c.islower(),
+    lambda c: 32 <= c[0] < 127,
+    lambda c: c in string.punctuation.encode(),
+    lambda c: c in b" \t\n\v\f\r",
+    lambda c: c.isupper(),
+    lambda c: c in string.hexdigits.encode(),
+)
+
+
+def test_ctype_is_ascii_as_python(libc: EnclaveApp) -> None:
+    rows = libc.ecall(LIBC_CTYPE)
+    assert len(rows) == 257 * 4
+    for value in range(256):
+        byte = bytes([value])
+        bits = sum(1 << bit for bit, test in enumerate(CLASSES) if test(byte))
+        expected = struct.pack("<H", bits) + byte.lower() + byte.upper()
+        assert rows[4 * value:4 * value + 4] == expected, hex(value)
+    # EOF is in no class and maps to itself (its low byte).
+    assert rows[-4:] == b"\0\0\xff\xff"

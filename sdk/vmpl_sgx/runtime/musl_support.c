@@ -78,6 +78,7 @@ char *strerror(int error)
 	case 0: return (char *)"No error information";
 	case ENOMEM: return (char *)"Out of memory";
 	case EINVAL: return (char *)"Invalid argument";
+	case ERANGE: return (char *)"Result not representable";
 	case EOVERFLOW: return (char *)"Value too large for data type";
 	case EILSEQ: return (char *)"Illegal byte sequence";
 	default: return (char *)"Unknown error";

@@ -29,9 +29,28 @@
  *         2 writes past a block and then allocates; each aborts the ecall.
  * ecall 10 errors(): snprintf's failures with errno after each, as text
  *         "ret errno|..." for a size over INT_MAX, %lc of U+263A and an
- *         unknown conversion, then strerror(EOVERFLOW) and %m of EILSEQ.
+ *         unknown conversion, then strerror(EOVERFLOW), strerror(ERANGE) and
+ *         %m of EILSEQ.
+ * ecall 11 parse(u8 which, i32 base, text\0): which 0-3 strtol, strtoul,
+ *         strtoll, strtoull of text in base; 4-6 atoi, atol, atoll. Answers
+ *         the value as 8 bytes (sign-extended for the signed ones), i32 the
+ *         end's offset in text (-1 for the ato* ones) and i32 errno.
+ * ecall 12 sort(i32 values[]): answers the values sorted by qsort
+ *         (ascending), then by qsort_r (descending: its context says so),
+ *         then i32 bsearch's index of each input value in the ascending
+ *         array and of one value not in it (-1).
+ * ecall 13 text(a\0b\0): answers i32 sign of strcasecmp(a, b), sign of
+ *         strncasecmp(a, b, 3), memmem's offset of b in a (-1 for NULL) and
+ *         sprintf's count; then as text, each ended by NUL: a's tokens by
+ *         strtok_r with b's bytes as delimiters, joined by '|'; the same by
+ *         strsep; strdup(a); strndup(a, 3); sprintf("%s=%d", a, strlen(a)).
+ * ecall 14 ctype(): for each byte value 0-255, u16 class bits (isalnum,
+ *         isalpha, isblank, iscntrl, isdigit, isgraph, islower, isprint,
+ *         ispunct, isspace, isupper, isxdigit, bits 0-11), u8 tolower and u8
+ *         toupper; then the same four bytes for EOF.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -367,9 +386,182 @@ static uint64_t ecall_errors(struct vmpl_sgx_call *call)
 #pragma GCC diagnostic pop
 	unknown_errno = errno;
 	errno = EILSEQ;
-	snprintf(text, sizeof(text), "%d %d|%d %d|%d %d|%s|%m", big, big_errno, wide, wide_errno,
-		 unknown, unknown_errno, strerror(EOVERFLOW));
+	snprintf(text, sizeof(text), "%d %d|%d %d|%d %d|%s|%s|%m", big, big_errno, wide,
+		 wide_errno, unknown, unknown_errno, strerror(EOVERFLOW), strerror(ERANGE));
 	return vmpl_sgx_output(call, text, strlen(text));
+}
+
+static uint64_t ecall_parse(struct vmpl_sgx_call *call)
+{
+	char text[128];
+	char *end = NULL;
+	int64_t value;
+	int32_t base, tail[2];
+	uint8_t which;
+	uint64_t len = call->input_len;
+
+	if (len < 6 || len - 5 > sizeof(text) || call->input[len - 1] != 0)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	which = call->input[0];
+	memcpy(&base, call->input + 1, 4);
+	memcpy(text, call->input + 5, len - 5);
+	errno = 0;
+	switch (which) {
+	case 0: value = strtol(text, &end, base); break;
+	case 1: value = (int64_t)strtoul(text, &end, base); break;
+	case 2: value = strtoll(text, &end, base); break;
+	case 3: value = (int64_t)strtoull(text, &end, base); break;
+	case 4: value = atoi(text); break;
+	case 5: value = atol(text); break;
+	case 6: value = atoll(text); break;
+	default: return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	}
+	tail[0] = end ? (int32_t)(end - text) : -1;
+	tail[1] = errno;
+	if (vmpl_sgx_output(call, &value, sizeof(value)))
+		return VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;
+	return vmpl_sgx_output(call, tail, sizeof(tail));
+}
+
+static int ascending(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int ordered(const void *a, const void *b, void *direction)
+{
+	return *(const int *)direction * ascending(a, b);
+}
+
+static uint64_t ecall_sort(struct vmpl_sgx_call *call)
+{
+	int32_t input[256], up[256], down[256], found[257];
+	const int32_t *hit;
+	int descending = -1;
+	int32_t missing = INT32_MIN;
+	size_t n = call->input_len / 4, i;
+	uint64_t status;
+
+	if (call->input_len % 4 || n > 256)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(input, call->input, n * 4);
+	memcpy(up, input, n * 4);
+	memcpy(down, input, n * 4);
+	qsort(up, n, 4, ascending);
+	qsort_r(down, n, 4, ordered, &descending);
+	for (i = 0; i <= n; i++) {
+		hit = bsearch(i < n ? &input[i] : &missing, up, n, 4, ascending);
+		found[i] = hit ? (int32_t)(hit - up) : -1;
+	}
+	status = vmpl_sgx_output(call, up, n * 4);
+	if (!status)
+		status = vmpl_sgx_output(call, down, n * 4);
+	if (!status)
+		status = vmpl_sgx_output(call, found, (n + 1) * 4);
+	return status;
+}
+
+static uint64_t output_text(struct vmpl_sgx_call *call, const char *text)
+{
+	return vmpl_sgx_output(call, text, strlen(text) + 1);
+}
+
+static void join_tokens(char *out, char *token, char **state, const char *delimiters,
+			int by_strsep)
+{
+	const char *separator = "";
+
+	*out = '\0';
+	for (; token; token = by_strsep ? strsep(state, delimiters) :
+					  strtok_r(NULL, delimiters, state)) {
+		strcat(out, separator);
+		strcat(out, token);
+		separator = "|";
+	}
+}
+
+static uint64_t ecall_text(struct vmpl_sgx_call *call)
+{
+	char input[256], work[256], tokens[512], separated[512], formatted[300];
+	char *a = input, *b, *state, *copy, *prefix;
+	int32_t answers[4];
+	uint64_t len = call->input_len, status;
+
+	if (len < 2 || len > sizeof(input))
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	memcpy(input, call->input, len);
+	if (input[len - 1] != 0 || strlen(a) + 1 >= len)
+		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
+	b = a + strlen(a) + 1;
+	answers[0] = sign(strcasecmp(a, b));
+	answers[1] = sign(strncasecmp(a, b, 3));
+	answers[2] = offset_in(a, memmem(a, strlen(a), b, strlen(b)));
+	answers[3] = sprintf(formatted, "%s=%d", a, (int)strlen(a));
+	strcpy(work, a);
+	join_tokens(tokens, strtok_r(work, b, &state), &state, b, 0);
+	strcpy(work, a);
+	state = work;
+	join_tokens(separated, strsep(&state, b), &state, b, 1);
+	copy = strdup(a);
+	prefix = strndup(a, 3);
+	if (!copy || !prefix) {
+		free(copy);
+		free(prefix);
+		return VMPL_SGX_ENCLAVE_STATUS_OUTPUT_TOO_SMALL;	/* no heap */
+	}
+	status = vmpl_sgx_output(call, answers, sizeof(answers));
+	if (!status)
+		status = output_text(call, tokens);
+	if (!status)
+		status = output_text(call, separated);
+	if (!status)
+		status = output_text(call, copy);
+	if (!status)
+		status = output_text(call, prefix);
+	if (!status)
+		status = output_text(call, formatted);
+	free(copy);
+	free(prefix);
+	return status;
+}
+
+/* Bits, not a table of function pointers: the image may hold no relocations. */
+static uint16_t classes_of(int c)
+{
+	uint16_t bits = 0;
+
+	bits |= isalnum(c) ? 1u << 0 : 0;
+	bits |= isalpha(c) ? 1u << 1 : 0;
+	bits |= isblank(c) ? 1u << 2 : 0;
+	bits |= iscntrl(c) ? 1u << 3 : 0;
+	bits |= isdigit(c) ? 1u << 4 : 0;
+	bits |= isgraph(c) ? 1u << 5 : 0;
+	bits |= islower(c) ? 1u << 6 : 0;
+	bits |= isprint(c) ? 1u << 7 : 0;
+	bits |= ispunct(c) ? 1u << 8 : 0;
+	bits |= isspace(c) ? 1u << 9 : 0;
+	bits |= isupper(c) ? 1u << 10 : 0;
+	bits |= isxdigit(c) ? 1u << 11 : 0;
+	return bits;
+}
+
+static uint64_t ecall_ctype(struct vmpl_sgx_call *call)
+{
+	uint8_t rows[257][4];	/* EOF's row last */
+	uint16_t bits;
+	uint8_t *row;
+	int c;
+
+	for (c = -1; c < 256; c++) {
+		bits = classes_of(c);
+		row = rows[c < 0 ? 256 : c];
+		memcpy(row, &bits, 2);
+		row[2] = (uint8_t)tolower(c);
+		row[3] = (uint8_t)toupper(c);
+	}
+	return vmpl_sgx_output(call, rows, sizeof(rows));
 }
 
 VMPL_SGX_ECALLS(
@@ -384,4 +576,8 @@ VMPL_SGX_ECALLS(
 	VMPL_SGX_ECALL(8, ecall_heap_limits)
 	VMPL_SGX_ECALL(9, ecall_misuse)
 	VMPL_SGX_ECALL(10, ecall_errors)
+	VMPL_SGX_ECALL(11, ecall_parse)
+	VMPL_SGX_ECALL(12, ecall_sort)
+	VMPL_SGX_ECALL(13, ecall_text)
+	VMPL_SGX_ECALL(14, ecall_ctype)
 )
