@@ -347,14 +347,30 @@ def key() -> RsaPrivateKey:
     return guest_key()
 
 
+SampleImage = Callable[[str], Path]
+
+
 @pytest.fixture(scope="session")
-def sha256_image() -> Iterator[Path]:
+def sample_image() -> Iterator[SampleImage]:
+    """The image of sample `name`, built once per session where unprivileged children can
+    read it too."""
     directory = Path(tempfile.mkdtemp(prefix="vmpl-sgx-guest-"))
-    image = build_sample("sha256", directory / "sha256.elf")
-    for path in (directory, *directory.iterdir()):
-        path.chmod(0o755)  # unprivileged children read it too
+    directory.chmod(0o755)
+    built: Dict[str, Path] = {}
+
+    def image(name: str) -> Path:
+        if name not in built:
+            built[name] = build_sample(name, directory / f"{name}.elf")
+            built[name].chmod(0o755)
+        return built[name]
+
     yield image
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sha256_image(sample_image: SampleImage) -> Path:
+    return sample_image("sha256")
 
 
 def errno_name(number: int) -> str:

@@ -7,7 +7,7 @@ import errno
 from pathlib import Path
 
 from tests.vm.guest.conftest import SehStarter, errno_name, wait_gauges
-from tests.vm.guest.test_faults import HOLD, RawRun, load_sha256, signal_in_flight
+from tests.vm.guest.device_calls import HOLD, RawRun, load_on_device, signal_in_flight
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import SHA256_DIGEST
@@ -17,7 +17,7 @@ def test_close_after_an_interrupted_run(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
     start_seh(HOLD)
-    app = load_sha256(sha256_image, key)
+    app = load_on_device(sha256_image, key)
     try:
         backend = app.enclave.backend
         assert isinstance(backend, DeviceBackend)

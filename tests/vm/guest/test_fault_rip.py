@@ -5,38 +5,22 @@ entries"). The copy-out case runs in the conformance suite (tests/conformance/te
 from __future__ import annotations
 
 import errno
-import shutil
-import tempfile
-from pathlib import Path
-from typing import Iterator
 
-import pytest
-
-from tests.vm.guest.conftest import SehStarter, errno_name, stats
-from tests.vm.guest.test_faults import HOLD, RawRun, load_sha256, signal_in_flight
+from tests.vm.guest.conftest import SampleImage, SehStarter, errno_name, stats
+from tests.vm.guest.device_calls import HOLD, RawRun, load_on_device, signal_in_flight
 from vmpl_sgx._abi import Cap, EnclaveRun, Exit
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.rsa import RsaPrivateKey
-from vmpl_sgx.samples import FAULTS_NULL_READ, build_sample
+from vmpl_sgx.samples import FAULTS_NULL_READ
 
 VECTOR_PF = 14
 
 
-@pytest.fixture(scope="module")
-def faults_image() -> Iterator[Path]:
-    directory = Path(tempfile.mkdtemp(prefix="vmpl-sgx-guest-"))
-    image = build_sample("faults", directory / "faults.elf")
-    for path in (directory, *directory.iterdir()):
-        path.chmod(0o755)  # unprivileged children read it too
-    yield image
-    shutil.rmtree(directory, ignore_errors=True)
-
-
 def test_a_fault_exit_parked_by_a_signal_keeps_its_instruction(
-    start_seh: SehStarter, key: RsaPrivateKey, faults_image: Path
+    start_seh: SehStarter, key: RsaPrivateKey, sample_image: SampleImage
 ) -> None:
     start_seh(HOLD)
-    app = load_sha256(faults_image, key)  # DEBUG, as ImageParams() is by default
+    app = load_on_device(sample_image("faults"), key)  # DEBUG, as ImageParams() is by default
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
     try:

@@ -3,19 +3,16 @@ closes and load in the middle of calls. Device only (see conftest.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import hashlib
 import os
 import signal
-import struct
 import threading
 import time
 import traceback
 from pathlib import Path
-from types import FrameType
-from typing import Any, Callable, Iterator, List
+from typing import Callable, List
 
 import pytest
 
@@ -30,14 +27,24 @@ from tests.vm.guest.conftest import (
     set_param,
     stats,
 )
+from tests.vm.guest.device_calls import (
+    HOLD,
+    RawRun,
+    alarm,
+    big_layout,
+    fresh_enclave_works,
+    load_on_device,
+    signal_in_flight,
+    wait_in_flight,
+)
 from vmpl_sgx import _abi
-from vmpl_sgx._abi import PAGE_SIZE, SEH_RESULT_ERRNO, Attr, EnclaveRun, Enclu, SehResult
+from vmpl_sgx._abi import PAGE_SIZE, SEH_RESULT_ERRNO, EnclaveRun, SehResult
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.device import DeviceBackend
 from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.errors import EntryParkedError
 from vmpl_sgx.image import ImageParams, layout_from_file
-from vmpl_sgx.layout import Layout, Region, build_secs, load, reg_flags, sample_layout, sign
+from vmpl_sgx.layout import Layout, build_secs, load, sample_layout, sign
 from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import SHA256_DIGEST
 
@@ -55,11 +62,6 @@ TIMEOUT_MS = 500
 LATE_DELAY_MS = 1500
 """test_seh_answers_too_late: the answer comes this long after the call, 1 s after
 TIMEOUT_MS ran out; a call that waits for it instead of timing out is told apart."""
-HOLD = "delay-enter:2000"
-"""The SEH of tests that act on a RUN while it is held (a signal, a close, a write-protect,
-a move): only ENTER waits, so loading stays prompt, and it waits far longer than a loaded TCG
-guest takes to see the call live (wait_in_flight) and act. A timer started before the call
-could fire before the call was even made."""
 
 
 # ---- helpers
@@ -94,103 +96,6 @@ def wait_late_answer_refused(seh: Seh, timeout: float = 30.0) -> None:
         assert seh.process.poll() is None, f"the SEH exited: {seh.log()}"
         assert time.monotonic() < deadline, f"no late answer refused in {timeout}s: {seh.log()}"
         time.sleep(0.05)
-
-
-def wait_in_flight(timeout: float = 30.0) -> None:
-    """Until some SEH call is alive in the module."""
-    deadline = time.monotonic() + timeout
-    while stats()["live.calls"] < 1:
-        assert time.monotonic() < deadline, "no SEH call became live"
-        time.sleep(0.02)
-
-
-def fresh_enclave_works(key: RsaPrivateKey) -> None:
-    layout = sample_layout()
-    with Enclave(DeviceBackend(DEVICE)) as enclave:
-        load(enclave, layout, sign(layout, key))
-
-
-@contextlib.contextmanager
-def alarm(first: float, interval: float = 0.0) -> Iterator[List[int]]:
-    """SIGALRM after `first` seconds (then every `interval`), caught by a no-op handler
-    installed without SA_RESTART (Python's default), so that system calls see EINTR."""
-    fired: List[int] = []
-    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
-    signal.setitimer(signal.ITIMER_REAL, first, interval)
-    try:
-        yield fired
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def signal_in_flight(
-    handler: Callable[[int, FrameType | None], Any] | None = None,
-) -> Iterator[List[int]]:
-    """SIGALRM to this thread as soon as an SEH call is live in the module, caught by
-    `handler` (by default a no-op, installed without SA_RESTART, so the call sees EINTR);
-    yields the list of signals the default handler saw."""
-    fired: List[int] = []
-    previous = signal.signal(
-        signal.SIGALRM, handler or (lambda signum, frame: fired.append(signum))
-    )
-    target = threading.get_ident()
-    done = threading.Event()
-
-    def send() -> None:
-        deadline = time.monotonic() + 60
-        while not done.is_set() and time.monotonic() < deadline:
-            if stats()["live.calls"] >= 1:
-                signal.pthread_kill(target, signal.SIGALRM)
-                return
-            time.sleep(0.01)
-
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    try:
-        yield fired
-    finally:
-        done.set()
-        sender.join()
-        signal.signal(signal.SIGALRM, previous)
-
-
-def load_sha256(image: Path, key: RsaPrivateKey) -> EnclaveApp:
-    layout = layout_from_file(image, ImageParams())
-    enclave = Enclave(DeviceBackend(DEVICE))
-    try:
-        load(enclave, layout, sign(layout, key))
-    except BaseException:
-        enclave.close()
-        raise
-    return EnclaveApp(enclave, layout)
-
-
-class RawRun:
-    """An ENCLAVE_RUN of ecall `call_id` built by hand, to see each ioctl's own result."""
-
-    def __init__(self, app: EnclaveApp, call_id: int, data: bytes) -> None:
-        self.input = ctypes.create_string_buffer(data, max(len(data), 1))
-        self.output = ctypes.create_string_buffer(app.output_capacity)
-        self.buffer = bytearray(
-            EnclaveRun(
-                tcs=app.enclave.tcs_address(app.tcs_offsets[0]),
-                function=Enclu.EENTER,
-                call_id=call_id,
-                input=ctypes.addressof(self.input),
-                input_len=len(data),
-                output=ctypes.addressof(self.output),
-                output_capacity=app.output_capacity,
-            )
-        )
-
-    def errno(self, backend: DeviceBackend) -> int:
-        return raw.errno_of(lambda: backend.ioctl(_abi.IOC_ENCLAVE_RUN, self.buffer))
-
-    def output_bytes(self) -> bytes:
-        done = EnclaveRun.from_buffer(self.buffer)
-        return self.output.raw[: done.output_len]
 
 
 # ---- the SEH killed in the middle of a call
@@ -355,23 +260,12 @@ def test_seh_answers_too_late(start_seh: SehStarter, restore_params: None, call:
 # ---- signals
 
 
-def _big_layout(pages: int) -> Layout:
-    data = b"".join(struct.pack("<I", page) * (PAGE_SIZE // 4) for page in range(pages))
-    size = 1 << (pages * PAGE_SIZE - 1).bit_length()
-    return Layout(
-        size=size,
-        base=size,
-        regions=(Region(0, data, reg_flags("rw")),),
-        attributes=int(Attr.MODE64BIT),
-    )
-
-
 def test_signals_during_add_pages(start_seh: SehStarter, key: RsaPrivateKey) -> None:
     start_seh("delay:250")
     handle = DeviceBackend(DEVICE)
     per_call = raw.get_info(handle).max_pages_per_call
     pages = per_call * 8
-    layout = _big_layout(pages)
+    layout = big_layout(pages)
     data = layout.regions[0].data
     source = Mapping(pages, data)
     interrupted = partial = calls = 0
@@ -418,7 +312,7 @@ def test_signal_during_run_parks_the_entry(
     start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path
 ) -> None:
     start_seh(HOLD)
-    app = load_sha256(sha256_image, key)
+    app = load_on_device(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
     try:
@@ -453,7 +347,7 @@ def test_sdk_never_returns_an_interrupted_ecalls_output(
 ) -> None:
     """Ctrl-C in a long ecall, then a different ecall: the old output never comes back."""
     start_seh(HOLD)
-    app = load_sha256(sha256_image, key)
+    app = load_on_device(sha256_image, key)
     try:
         before = stats()["run.interrupted"]
         with signal_in_flight(signal.default_int_handler), pytest.raises(KeyboardInterrupt):
@@ -475,7 +369,7 @@ def test_failed_copy_out_parks_the_exit(
     """The output turns read-only while the SEH holds the entry: EFAULT, and the exit is
     parked, not dropped; the same RUN with the output writable again receives it."""
     start_seh(HOLD)
-    app = load_sha256(sha256_image, key)
+    app = load_on_device(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
     output = Mapping(max(1, -(-app.output_capacity // PAGE_SIZE)))
@@ -506,7 +400,7 @@ def test_failed_copy_out_parks_the_exit(
 
 def test_close_during_run(start_seh: SehStarter, key: RsaPrivateKey, sha256_image: Path) -> None:
     start_seh(HOLD)  # the RUN is still held when its fd is closed 0.2 s into it
-    app = load_sha256(sha256_image, key)
+    app = load_on_device(sha256_image, key)
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
     data = b"closed under its feet"

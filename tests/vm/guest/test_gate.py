@@ -17,11 +17,11 @@ import pytest
 
 from tests.conformance import raw
 from tests.vm.guest.conftest import DEVICE, SehStarter, errno_name, param, set_param, stats
-from tests.vm.guest.test_faults import (
+from tests.vm.guest.device_calls import (
     HOLD,
-    _big_layout,
+    big_layout,
     fresh_enclave_works,
-    load_sha256,
+    load_on_device,
     wait_in_flight,
 )
 from vmpl_sgx._abi import PAGE_SIZE
@@ -142,7 +142,7 @@ def test_incomplete_mid_add_pages_keeps_progress(
     finally:
         handle.close()
     # A whole load through continuations: EINIT checks the measurement.
-    layout = _big_layout(8)
+    layout = big_layout(8)
     with Enclave(DeviceBackend(DEVICE)) as enclave:
         load(enclave, layout, sign(layout, key))
 
@@ -156,7 +156,7 @@ def test_thread_moved_between_slices(
     if len(cpus) < 2:
         pytest.fail(f"the guest has {len(cpus)} CPU; the tier boots 2")
     start_seh(HOLD)
-    app = load_sha256(sha256_image, key)
+    app = load_on_device(sha256_image, key)
     try:
         result: Dict[str, object] = {}
         tids: list[int] = []

@@ -11,43 +11,36 @@ import errno
 import hashlib
 import os
 import re
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, List
 
 import pytest
 
-from tests.vm.guest.conftest import DEVICE, SehStarter, errno_name, set_param, stats
+from tests.vm.guest.conftest import SampleImage, SehStarter, errno_name, set_param, stats
+from tests.vm.guest.device_calls import RawRun, alarm, load_on_device
 from tests.vm.guest.keys import guest_key
-from tests.vm.guest.test_faults import RawRun, alarm, load_sha256
 from vmpl_sgx import _abi
 from vmpl_sgx._abi import EnclaveRun, RunFlag
 from vmpl_sgx.app import EnclaveApp
 from vmpl_sgx.device import DeviceBackend
-from vmpl_sgx.enclave import Enclave
 from vmpl_sgx.errors import (
     EntryCancelledError,
     EntryParkedError,
     InvalidArgumentError,
     RunTimeoutError,
 )
-from vmpl_sgx.image import ImageParams, layout_from_file
-from vmpl_sgx.layout import load, sign
-from vmpl_sgx.rsa import RsaPrivateKey
 from vmpl_sgx.samples import (
     FAULTS_COUNT,
     FAULTS_SPIN,
     OCALL_ID_RELAY,
     OCALL_RELAY,
     SHA256_DIGEST,
-    build_sample,
 )
 
 FOREVER = struct.pack("<Q", 0)
@@ -82,28 +75,6 @@ def patient(restore_params: None) -> None:
     set_param("seh_timeout_ms", "120000")
 
 
-@pytest.fixture(scope="module")
-def images() -> Iterator[Dict[str, Path]]:
-    directory = Path(tempfile.mkdtemp(prefix="vmpl-sgx-preempt-"))
-    built = {name: build_sample(name, directory / f"{name}.elf") for name in
-             ("faults", "ocall", "sha256")}
-    for path in (directory, *directory.iterdir()):
-        path.chmod(0o755)
-    yield built
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-def load_app(image: Path, key: RsaPrivateKey) -> EnclaveApp:
-    layout = layout_from_file(image, ImageParams())
-    enclave = Enclave(DeviceBackend(DEVICE))
-    try:
-        load(enclave, layout, sign(layout, key))
-    except BaseException:
-        enclave.close()
-        raise
-    return EnclaveApp(enclave, layout)
-
-
 def spin_input(rounds: int) -> bytes:
     return struct.pack("<Q", rounds)
 
@@ -135,7 +106,7 @@ def raw_errno(backend: DeviceBackend, buffer: bytearray) -> int:
 
 def loop_forever(image: str) -> None:
     """The owner process of the looping ecall (run with `python -c`)."""
-    app = load_app(Path(image), guest_key())
+    app = load_on_device(Path(image), guest_key())
     print("looping", flush=True)
     app.ecall(FAULTS_SPIN, FOREVER)
 
@@ -179,19 +150,19 @@ class Console:
 
 
 def test_a_looping_ecall_leaves_the_guest_responsive(
-    start_seh: SehStarter, images: Dict[str, Path]
+    start_seh: SehStarter, sample_image: SampleImage
 ) -> None:
     start_seh()
     console = Console()
     before = stats()
     # Loaded before the loop starts: on a loaded TCG host a load can take most of LOOP_S.
-    sha = load_sha256(images["sha256"], guest_key())
+    sha = load_on_device(sample_image("sha256"), guest_key())
     owner: subprocess.Popen[str] | None = None
     try:
         owner = subprocess.Popen(
             [sys.executable, "-c",
              f"from tests.vm.guest.test_preemption import loop_forever; "
-             f"loop_forever({str(images['faults'])!r})"],
+             f"loop_forever({str(sample_image('faults'))!r})"],
             stdout=subprocess.PIPE, text=True,
         )
         assert owner.stdout is not None and owner.stdout.readline().strip() == "looping"
@@ -219,7 +190,7 @@ def test_a_looping_ecall_leaves_the_guest_responsive(
         sha.close()
         console.close()
     # The SEH gave the killed owner's entry up with its enclave: a new one runs.
-    app = load_app(images["faults"], guest_key())
+    app = load_on_device(sample_image("faults"), guest_key())
     try:
         assert app.ecall(FAULTS_SPIN, spin_input(1000)) == spin_sum(1000)
     finally:
@@ -227,13 +198,13 @@ def test_a_looping_ecall_leaves_the_guest_responsive(
 
 
 def test_a_thread_moved_between_slices_completes(
-    start_seh: SehStarter, images: Dict[str, Path]
+    start_seh: SehStarter, sample_image: SampleImage
 ) -> None:
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         pytest.fail(f"the guest has {len(cpus)} CPU; the tier boots 2")
     start_seh(None, "--slice-ms", "50")
-    app = load_app(images["faults"], guest_key())
+    app = load_on_device(sample_image("faults"), guest_key())
     try:
         # The moves come 0.8 and 1.6 s in. Emulated speed changes with the host's load
         # (a 3 s calibration once ran out before the second move), so aim far past them.
@@ -266,12 +237,12 @@ def test_a_thread_moved_between_slices_completes(
 
 @pytest.mark.parametrize("restart", [False, True], ids=["eintr", "sa-restart"])
 def test_signals_between_slices_never_lose_the_result(
-    start_seh: SehStarter, images: Dict[str, Path], restart: bool
+    start_seh: SehStarter, sample_image: SampleImage, restart: bool
 ) -> None:
     """Without SA_RESTART each signal ends the RUN with EINTR and the same RUN resumes the
     entry; with SA_RESTART the kernel restarts it. The result is the entry's own."""
     start_seh(None, "--slice-ms", "50")
-    app = load_app(images["faults"], guest_key())
+    app = load_on_device(sample_image("faults"), guest_key())
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
     try:
@@ -299,10 +270,10 @@ def test_signals_between_slices_never_lose_the_result(
 
 
 def test_cancel_gives_up_a_parked_looping_entry(
-    start_seh: SehStarter, images: Dict[str, Path]
+    start_seh: SehStarter, sample_image: SampleImage
 ) -> None:
     start_seh(None, "--slice-ms", "50")
-    app = load_app(images["faults"], guest_key())
+    app = load_on_device(sample_image("faults"), guest_key())
     backend = app.enclave.backend
     assert isinstance(backend, DeviceBackend)
     try:
@@ -326,9 +297,9 @@ def test_cancel_gives_up_a_parked_looping_entry(
         app.close()
 
 
-def test_sdk_timeout_resume_and_cancel(start_seh: SehStarter, images: Dict[str, Path]) -> None:
+def test_sdk_timeout_resume_and_cancel(start_seh: SehStarter, sample_image: SampleImage) -> None:
     start_seh(None, "--slice-ms", "50")
-    app = load_app(images["faults"], guest_key())
+    app = load_on_device(sample_image("faults"), guest_key())
     try:
         with pytest.raises(RunTimeoutError):
             app.ecall(FAULTS_SPIN, FOREVER, thread=0, timeout=0.5)
@@ -351,12 +322,12 @@ def test_sdk_timeout_resume_and_cancel(start_seh: SehStarter, images: Dict[str, 
 
 
 def test_keyboard_interrupt_then_another_ecall_never_returns_the_old_output(
-    start_seh: SehStarter, images: Dict[str, Path]
+    start_seh: SehStarter, sample_image: SampleImage
 ) -> None:
     """Ctrl-C in a long ecall, then a different ecall: EntryParkedError, never the old
     output; after cancel() the new ecall runs and returns its own output."""
     start_seh(None, "--slice-ms", "50")
-    app = load_app(images["faults"], guest_key())
+    app = load_on_device(sample_image("faults"), guest_key())
     previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.5)
@@ -374,12 +345,12 @@ def test_keyboard_interrupt_then_another_ecall_never_returns_the_old_output(
 
 
 def test_an_ocall_exit_interrupted_in_its_handler_is_cancelled(
-    start_seh: SehStarter, images: Dict[str, Path]
+    start_seh: SehStarter, sample_image: SampleImage
 ) -> None:
     """Ctrl-C in an ocall handler: the TCS waits for the ocall's answer (an EENTER there is
     EINVAL, ocall-pending) until cancel() makes the SEH forget it."""
     start_seh()
-    app = load_app(images["ocall"], guest_key())
+    app = load_on_device(sample_image("ocall"), guest_key())
 
     def interrupted(request: bytes) -> bytes:
         raise KeyboardInterrupt
