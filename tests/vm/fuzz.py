@@ -3,13 +3,17 @@
     python -m tests.vm.fuzz --seed S --calls N [--slots K] [--backends device,simulator]
 
 Each slot holds one enclave file on each of two backends. A seeded `random.Random` picks an
-operation (CREATE, ADD_PAGES, INIT, GET_INFO, RUN, an unknown ioctl number, or closing and
-reopening the slot) with random and boundary arguments, and the identical call goes to both
-files, one after the other, against the same user memory (bad pointers included: NULL, a
-munmap()ed page, a guard page, a read-only page for write-backs). Compared per call: return
-value or errno, the whole argument buffer afterwards, and the user memory the call may write
-(RUN's output buffer, an argument passed by address). GET_INFO's `transport` differs by
-design (loopback vs simulator) and is masked.
+operation (CREATE, ADD_PAGES, INIT, GET_INFO, RUN, QUOTE, QUOTING_TARGET, an unknown ioctl
+number, or closing and reopening the slot) with random and boundary arguments, and the
+identical call goes to both files, one after the other, against the same user memory (bad
+pointers included: NULL, a munmap()ed page, a guard page, a read-only page for write-backs).
+Compared per call: return value or errno, the whole argument buffer afterwards, and the user
+memory the call may write (RUN's output buffer, QUOTE's, an argument passed by address).
+GET_INFO's `transport` differs by design (loopback vs simulator) and is masked. QUOTE's
+REPORT comes from the fuzzer's memory, not from an enclave, so a QUOTE that passes the
+module's checks ends at the SEH's MAC check (EBADMSG, the same on both: the two SEHs' report
+keys differ, so a valid REPORT for one would be forged for the other); what it explores is
+every check before that.
 
 The first divergence is printed with the seed and exits 1; otherwise one line
 `FUZZ calls=<n> divergences=0 seed=<s>` and exit 0. The same seed gives the same sequence
@@ -29,15 +33,20 @@ from tests.conformance.memory import READ, RW, Mapping
 from vmpl_sgx import _abi
 from vmpl_sgx._abi import (
     PAGE_SIZE,
+    QUOTE_BUFFER_MAX,
+    QUOTE_NONCE_SIZE,
+    REPORT_SIZE,
     RUN_BUFFER_MAX,
     Attr,
     EnclaveAddPages,
     EnclaveCreate,
     EnclaveInit,
+    EnclaveQuote,
     EnclaveRun,
     Enclu,
     Info,
     PageType,
+    QuotingTarget,
     Secinfo,
     SecinfoFlag,
     Secs,
@@ -116,6 +125,9 @@ OawlLvKlXUCtGztweKKOZR6Ru8JCMR26sO+U+o1VukgskZmFr2g=
 INFO_TRANSPORT = _offset(Info, "transport")
 RUN_RESERVED = _offset(EnclaveRun, "reserved")
 RUN_RESERVED_SIZE = ctypes.sizeof(EnclaveRun) - RUN_RESERVED
+QUOTE_RESERVED = _offset(EnclaveQuote, "reserved")
+QUOTE_RESERVED_SIZE = ctypes.sizeof(EnclaveQuote) - QUOTE_RESERVED
+QUOTE_LENGTHS = (0, 1, 1184, PAGE_SIZE, QUOTE_BUFFER_MAX, QUOTE_BUFFER_MAX + 1, U32)
 SIG_VENDOR = _offset(Sigstruct, "vendor")
 
 Arg = Union[bytearray, int]
@@ -712,6 +724,79 @@ def gen_run(rng: random.Random, memory: Memory, layout: Layout, valid: bool) -> 
     return op
 
 
+def _quote_output(rng: random.Random, memory: Memory) -> Tuple[str, int, int]:
+    """(where, address, length) of one QUOTE output buffer: mostly in `big`, whose pages
+    before its hole hold QUOTE_BUFFER_MAX bytes; else read-only, running into the hole, bad."""
+    length = rng.choice(QUOTE_LENGTHS)
+    roll = rng.random()
+    if roll < 0.6:
+        return "big", memory.big.address + rng.choice([0, 5, PAGE_SIZE]), length
+    if roll < 0.7:
+        return "read-only", memory.read_only.address, length
+    if roll < 0.8:
+        hole = memory.big.address + BIG_HOLE * PAGE_SIZE
+        return "into-hole", hole - rng.choice([1, 16, PAGE_SIZE]), length
+    where, address = memory.bad(rng)
+    return where, address, length
+
+
+def gen_quote(rng: random.Random, memory: Memory, valid: bool) -> Op:
+    info: Dict[str, object] = {}
+    report_at, report = "ok", memory.src.address + rng.choice([0, 3 * PAGE_SIZE + 7])
+    nonce_at, nonce = "ok", memory.src.address + PAGE_SIZE
+    outputs = [("big", memory.big.address, PAGE_SIZE)] * 3
+    flags = 0
+    reserved_index = -1
+    if not valid:
+        report_at, report = _buffer_pointer(rng, memory, memory.src, REPORT_SIZE, 0.7)
+        nonce_at, nonce = _buffer_pointer(rng, memory, memory.src, QUOTE_NONCE_SIZE, 0.7)
+        outputs = [_quote_output(rng, memory) for _ in range(3)]
+        roll = rng.random()
+        if roll < 0.1:
+            flags = rng.choice([1, 0x80000000, rng.getrandbits(32) | 1])
+        elif roll < 0.2:
+            reserved_index = rng.randrange(QUOTE_RESERVED_SIZE)
+    (snp_at, snp, snp_len), (manifest_at, manifest, manifest_len), (
+        certs_at, certs, certs_len
+    ) = outputs
+    raw = bytearray(
+        EnclaveQuote(
+            report=report,
+            nonce=nonce,
+            snp_report=snp,
+            manifest=manifest,
+            certificates=certs,
+            snp_report_len=snp_len,
+            manifest_len=manifest_len,
+            certificates_len=certs_len,
+            flags=flags,
+        )
+    )
+    if reserved_index >= 0:
+        raw[QUOTE_RESERVED + reserved_index] = rng.randrange(1, 256)
+    info.update(
+        report_at=report_at, nonce_at=nonce_at, snp_at=snp_at, snp_len=snp_len,
+        manifest_at=manifest_at, manifest_len=manifest_len, certs_at=certs_at,
+        certs_len=certs_len, flags=flags, reserved_index=reserved_index,
+    )
+    op = Op("QUOTE", _abi.IOC_ENCLAVE_QUOTE, 0, info)
+    # A failed QUOTE writes nothing: the start of `big` must come back as it was put.
+    op.writes.append((memory.big, 0, b"\x5a" * (2 * PAGE_SIZE)))
+    op.snapshots.append((memory.big, 0, 2 * PAGE_SIZE))
+    if valid:
+        op.arg = raw
+    else:
+        _struct_arg(rng, memory, op, bytes(raw), writes_back=True)
+    return op
+
+
+def gen_quoting_target(rng: random.Random, memory: Memory) -> Op:
+    op = Op("QUOTING_TARGET", _abi.IOC_QUOTING_TARGET, 0, {})
+    junk = bytes(rng.randrange(256) for _ in range(ctypes.sizeof(QuotingTarget)))
+    _struct_arg(rng, memory, op, junk, writes_back=True)
+    return op
+
+
 VFS_MAGICS = {0x00, 0x54, 0x58, 0x66, 0x94}
 """Types of ioctls the VFS answers before the driver sees them (FIGETBSZ, FIOCLEX, ...)."""
 
@@ -830,23 +915,27 @@ class Fuzzer:
             slot.reopen()
             return
         if roll < 0.08:
-            self.call(slot, gen_info(rng, memory))
+            info = gen_info if rng.random() < 0.6 else gen_quoting_target
+            self.call(slot, info(rng, memory))
             return
         if roll < 0.13:
             self.call(slot, gen_unknown(rng, memory))
             return
         if roll < 0.25:  # anything, whatever the state
-            kind = rng.choice(["create", "add", "init", "run"])
+            kind = rng.choice(["create", "add", "init", "run", "quote"])
             op = {
                 "create": lambda: gen_create(rng, memory, layout),
                 "add": lambda: gen_add(rng, memory, layout),
                 "init": lambda: gen_init(rng, memory, valid=False),
                 "run": lambda: gen_run(rng, memory, layout, valid=False),
+                "quote": lambda: gen_quote(rng, memory, valid=False),
             }[kind]()
             self.track(slot, op, self.call(slot, op))
             return
         if not slot.created:
             op = gen_create(rng, memory, layout)
+        elif slot.initialized and rng.random() < 0.2:
+            op = gen_quote(rng, memory, valid=rng.random() < 0.3)
         elif slot.initialized:
             op = gen_run(rng, memory, layout, valid=rng.random() < 0.3)
         elif slot.big and rng.random() < 0.3:
