@@ -22,9 +22,6 @@ else PYTHON=python3; fi
 RESULTS=${VMPL_SGX_VM_RESULTS:-/tmp}
 export PYTHONPATH="$START/sdk:$START"
 export PYTHONDONTWRITEBYTECODE=1
-# Under KASAN and TCG a fuzz call costs several times what it does in production
-# kernels; the production tiers run the full budget (tests/vm/README.md).
-export VMPL_SGX_FUZZ_CALLS=${VMPL_SGX_FUZZ_CALLS:-600}
 D=/sys/kernel/debug
 PARTS=${VMPL_SGX_VM_PARTS:-conformance,c_client,fuzz,guest,demo,faultinject}
 suite_parts=$(echo "$PARTS" | tr ',' '\n' | grep -vx faultinject | paste -sd, -)
