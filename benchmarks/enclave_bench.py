@@ -17,6 +17,12 @@ The two levels and the floors take turns, round by round, so that the host's loa
 changes from second to second on a shared machine, weighs on the figures a ratio compares
 alike.
 
+The round trips are pinned: this process (the SDK, the simulator and the SEH model) on one
+CPU, the executor's zygote and workers on another, so both levels cross the same two cores.
+Unpinned, the scheduler put each worker beside or away from this process anew in every
+run, which moved one level's median against the other's by up to 2x between runs on a
+quiet 2-CPU machine. The floors run unpinned, as any two processes would.
+
 A third figure times the SDK alone: EnclaveApp's ecall on a simulator whose executor
 returns at once (no worker, no round trip): what the SDK, the simulator and the SEH model's
 checks add to the executor's round trip.
@@ -30,7 +36,9 @@ executor's own round trip, goal <= 1.5) and `BENCH B6 executor_round_trip_us` (g
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import statistics
 import struct
 import subprocess
@@ -38,7 +46,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, Iterator, List, Set
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sdk"))
 
@@ -69,6 +77,57 @@ PYTHON_PINGPONG_ROUND_TRIPS = 5000
 ROUNDS = 5
 """Turns the app level, the executor level and the floor take."""
 HERE = Path(__file__).resolve().parent
+
+
+def _descendants(root: int) -> List[int]:
+    """Every process below `root`, from /proc."""
+    children: Dict[int, List[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it exited meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # after the name: state, then ppid
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+@contextlib.contextmanager
+def pinned_apart() -> Iterator[bool]:
+    """This process on its first allowed CPU, its descendants (the executors' zygotes and
+    workers) on the second, until the block ends; yields whether there were two CPUs."""
+    allowed: Set[int] = os.sched_getaffinity(0)
+    cpus = sorted(allowed)
+    if len(cpus) < 2:
+        yield False
+        return
+    below = _descendants(os.getpid())
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+            os.sched_setaffinity(pid, {cpus[1]})
+    os.sched_setaffinity(0, {cpus[0]})
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+@contextlib.contextmanager
+def affinity(cpus: Set[int]) -> Iterator[None]:
+    """This process on `cpus` until the block ends; what it starts meanwhile inherits them."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def _times(action: Callable[[], object], repeat: int) -> List[float]:
@@ -121,29 +180,32 @@ def measure(repeat: int) -> Dict[str, float]:
         at_once = EnclaveApp.load(
             faults, key, Enclave(Simulator(SehModel(executor=_AtOnce())).open())
         )
+        every_cpu = os.sched_getaffinity(0)
         with load(faults) as app, load(ocall) as ocalling, _ExecutorLevel(
             faults, ocall
         ) as direct, at_once:
             stamps: List[int] = []
             ocalling.register_ocall(OCALL_ID_GET_RECORD, lambda request: _stamp(stamps, b"r"))
-            app.ecall(FAULTS_COUNT)
+            app.ecall(FAULTS_COUNT)  # every worker runs from here on
             ocalling.ecall(OCALL_CHECKSUM, records)
             per_round = max(1, repeat // ROUNDS)
-            for round_number in range(ROUNDS):
-                ecall_app += _times(lambda: app.ecall(FAULTS_COUNT), per_round)
-                ecall_direct += _times(direct.ecall, per_round)
-                ecall_sdk += _times(lambda: at_once.ecall(FAULTS_COUNT), per_round)
-                for _ in range(max(1, per_round // OCALLS_PER_ECALL * 2)):
-                    # Each ocall round trip on its own: from one handler call to the next,
-                    # which spans the handler's return, the ERESUME and the enclave's next
-                    # ocall exit.
-                    stamps.clear()
-                    ocalling.ecall(OCALL_CHECKSUM, records)
-                    ocall_app += [later - earlier for earlier, later in zip(stamps, stamps[1:])]
-                    ocall_direct += direct.ocalls()
-                if round_number % 2 == 0:
-                    floor.append(floor_run_us(binary))
-                    python_floor.append(python_floor_run_us())
+            with pinned_apart() as pinned:
+                for round_number in range(ROUNDS):
+                    ecall_app += _times(lambda: app.ecall(FAULTS_COUNT), per_round)
+                    ecall_direct += _times(direct.ecall, per_round)
+                    ecall_sdk += _times(lambda: at_once.ecall(FAULTS_COUNT), per_round)
+                    for _ in range(max(1, per_round // OCALLS_PER_ECALL * 2)):
+                        # Each ocall round trip on its own: from one handler call to the
+                        # next, which spans the handler's return, the ERESUME and the
+                        # enclave's next ocall exit.
+                        stamps.clear()
+                        ocalling.ecall(OCALL_CHECKSUM, records)
+                        ocall_app += [b - a for a, b in zip(stamps, stamps[1:])]
+                        ocall_direct += direct.ocalls()
+                    if round_number % 2 == 0:
+                        with affinity(every_cpu):
+                            floor.append(floor_run_us(binary))
+                            python_floor.append(python_floor_run_us())
         floor.sort()
     return {
         "floor_us": statistics.median(floor),
@@ -157,6 +219,7 @@ def measure(repeat: int) -> Dict[str, float]:
         "ecall_executor_us": statistics.median(ecall_direct) * 1e6,
         "ecall_sdk_only_us": statistics.median(ecall_sdk) * 1e6,
         "ocall_executor_us": statistics.median(ocall_direct) * 1e6,
+        "pinned": float(pinned),
     }
 
 
@@ -305,6 +368,8 @@ def main() -> int:
     ]
     for label, value, unit in rows:
         print(f"{label:<50} {value:10.1f} {unit}")
+    print("round trips pinned: this process on one CPU, the workers on another"
+          if results["pinned"] else "round trips not pinned: one CPU")
     if args.json:
         print(json.dumps(results, sort_keys=True))
     print(
