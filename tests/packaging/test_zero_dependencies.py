@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +13,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+NOT_SOURCES = (
+    ".git", ".venv", ".tox", ".cache", "__pycache__", "*.egg-info", "build", "dist",
+    ".mypy_cache", ".ruff_cache", ".pytest_cache",
+)
+"""What the copy of the tree a wheel is built from leaves out: caches and build output."""
 
 IMPORT_PROBE = r"""
 import json, os, sys, sysconfig
@@ -48,11 +54,16 @@ def test_import_loads_only_the_standard_library() -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The SDK's wheel, built by the backend pyproject.toml pins, in pip's isolated build
     environment: the interpreter's own setuptools (maybe too old for the PEP 639 license
-    field) plays no part."""
+    field) plays no part. It builds a copy of the tree, because setuptools writes build/
+    and *.egg-info into the tree it builds, and tox runs two environments, each with this
+    test, at once."""
+    source = tmp_path_factory.mktemp("source") / "tree"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     out = tmp_path_factory.mktemp("wheel")
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out),
+         str(source)],
         check=True,
         env=env,
         cwd=out,
