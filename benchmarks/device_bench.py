@@ -181,14 +181,19 @@ def _ns_per_call(action: Callable[[], object], calls: int) -> float:
     return (time.perf_counter_ns() - start) / calls
 
 
+def _c_client_figure(client: str, arguments: List[str], name: str) -> float:
+    """The `name=<number>` line the C client prints when run with `arguments`."""
+    out = subprocess.run([client, *arguments], check=True, capture_output=True,
+                         text=True).stdout
+    found = re.search(rf"^{name}=([0-9.]+)", out, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"the C client printed no {name}: {out!r}")
+    return float(found.group(1))
+
+
 def _c_get_info_ns(client: str, calls: int) -> float:
     """ns per GET_INFO from C: the C client's own timing of `calls` calls."""
-    out = subprocess.run([client, "bench-info", str(calls)], check=True, capture_output=True,
-                         text=True).stdout
-    found = re.search(r"^get_info_ns=([0-9.]+)", out, re.MULTILINE)
-    if found is None:
-        raise RuntimeError(f"the C client printed no get_info_ns: {out!r}")
-    return float(found.group(1))
+    return _c_client_figure(client, ["bench-info", str(calls)], "get_info_ns")
 
 
 def b3_get_info_ns(calls: int = GET_INFO_CALLS) -> Dict[str, Any]:
@@ -290,12 +295,7 @@ def _c_run_ns(client: str, scratch: Path, image: Path, key: RsaPrivateKey) -> fl
     lines.append(f"bench-run 0x{tcs:x} {FAULTS_COUNT} {RUN_CAPACITY} {RUN_CALLS}")
     plan = scratch / "plan.txt"
     plan.write_text("\n".join(lines) + "\n")
-    out = subprocess.run([client, "load", str(plan)], check=True, capture_output=True,
-                         text=True).stdout
-    found = re.search(r"^bench_run_ns=([0-9.]+)", out, re.MULTILINE)
-    if found is None:
-        raise RuntimeError(f"the C client printed no bench_run_ns: {out!r}")
-    return float(found.group(1))
+    return _c_client_figure(client, ["load", str(plan)], "bench_run_ns")
 
 
 def run_c_and_python(calls: int = RUN_CALLS) -> Dict[str, object]:

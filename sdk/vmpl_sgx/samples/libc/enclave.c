@@ -246,19 +246,28 @@ static int32_t sign(int value)
 	return (value > 0) - (value < 0);
 }
 
+/* The input a\0b\0 copied into input[256]; returns b, or NULL if the input is not that. */
+static char *two_strings(const struct vmpl_sgx_call *call, char input[256])
+{
+	uint64_t len = call->input_len;
+
+	if (len < 2 || len > 256)
+		return NULL;
+	memcpy(input, call->input, len);
+	if (input[len - 1] != 0 || strlen(input) + 1 >= len)
+		return NULL;
+	return input + strlen(input) + 1;
+}
+
 static uint64_t ecall_strings(struct vmpl_sgx_call *call)
 {
 	char input[256], joined[512], first4[5];
 	int32_t answers[8];
-	const char *a = input, *b;
-	uint64_t len = call->input_len, status;
+	const char *a = input, *b = two_strings(call, input);
+	uint64_t status;
 
-	if (len < 2 || len > sizeof(input))
+	if (!b)
 		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
-	memcpy(input, call->input, len);
-	if (input[len - 1] != 0 || strlen(a) + 1 >= len)
-		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
-	b = a + strlen(a) + 1;
 	answers[0] = (int32_t)strlen(a);
 	answers[1] = (int32_t)strnlen(a, 3);
 	answers[2] = sign(strcmp(a, b));
@@ -485,16 +494,12 @@ static void join_tokens(char *out, char *token, char **state, const char *delimi
 static uint64_t ecall_text(struct vmpl_sgx_call *call)
 {
 	char input[256], work[256], tokens[512], separated[512], formatted[300];
-	char *a = input, *b, *state, *copy, *prefix;
+	char *a = input, *b = two_strings(call, input), *state, *copy, *prefix;
 	int32_t answers[4];
-	uint64_t len = call->input_len, status;
+	uint64_t status;
 
-	if (len < 2 || len > sizeof(input))
+	if (!b)
 		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
-	memcpy(input, call->input, len);
-	if (input[len - 1] != 0 || strlen(a) + 1 >= len)
-		return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
-	b = a + strlen(a) + 1;
 	answers[0] = sign(strcasecmp(a, b));
 	answers[1] = sign(strncasecmp(a, b, 3));
 	answers[2] = offset_in(a, memmem(a, strlen(a), b, strlen(b)));
