@@ -423,11 +423,14 @@ def test_strtol_family_errors(libc: EnclaveApp) -> None:
 @pytest.mark.parametrize(
     "text", ["0", "42", "  -17 apples", "+8", "2147483647", "-2147483648", "x", "", "\t99"]
 )
-def test_atoi_family(libc: EnclaveApp, text: str) -> None:
+def test_atoi_and_abs_families(libc: EnclaveApp, text: str) -> None:
     match = re.match(r"[ \t\n\v\f\r]*([+-]?\d+)", text)
     expected = int(match.group(1)) if match else 0
     for which in (4, 5, 6):  # atoi, atol, atoll
         assert _parse(libc, which, 0, text) == (expected, -1, 0)
+    if expected != -(2**31):  # abs(INT_MIN) is undefined in C
+        for which in (7, 8, 9):  # abs, labs, llabs of the same
+            assert _parse(libc, which, 0, text) == (abs(expected), -1, 0)
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 7, 256])

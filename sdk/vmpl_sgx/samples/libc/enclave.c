@@ -32,9 +32,10 @@
  *         unknown conversion, then strerror(EOVERFLOW), strerror(ERANGE) and
  *         %m of EILSEQ.
  * ecall 11 parse(u8 which, i32 base, text\0): which 0-3 strtol, strtoul,
- *         strtoll, strtoull of text in base; 4-6 atoi, atol, atoll. Answers
+ *         strtoll, strtoull of text in base; 4-6 atoi, atol, atoll; 7-9 abs of
+ *         atoi, labs of atol, llabs of atoll. Answers
  *         the value as 8 bytes (sign-extended for the signed ones), i32 the
- *         end's offset in text (-1 for the ato* ones) and i32 errno.
+ *         end's offset in text (-1 for 4-9) and i32 errno.
  * ecall 12 sort(i32 values[]): answers the values sorted by qsort
  *         (ascending), then by qsort_r (descending: its context says so),
  *         then i32 bsearch's index of each input value in the ascending
@@ -423,6 +424,9 @@ static uint64_t ecall_parse(struct vmpl_sgx_call *call)
 	case 4: value = atoi(text); break;
 	case 5: value = atol(text); break;
 	case 6: value = atoll(text); break;
+	case 7: value = abs(atoi(text)); break;
+	case 8: value = labs(atol(text)); break;
+	case 9: value = llabs(atoll(text)); break;
 	default: return VMPL_SGX_ENCLAVE_STATUS_BAD_INPUT;
 	}
 	tail[0] = end ? (int32_t)(end - text) : -1;
