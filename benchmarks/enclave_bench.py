@@ -100,26 +100,6 @@ def _descendants(root: int) -> List[int]:
 
 
 @contextlib.contextmanager
-def pinned_apart() -> Iterator[bool]:
-    """This process on its first allowed CPU, its descendants (the executors' zygotes and
-    workers) on the second, until the block ends; yields whether there were two CPUs."""
-    allowed: Set[int] = os.sched_getaffinity(0)
-    cpus = sorted(allowed)
-    if len(cpus) < 2:
-        yield False
-        return
-    below = _descendants(os.getpid())
-    for pid in below:
-        with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
-            os.sched_setaffinity(pid, {cpus[1]})
-    os.sched_setaffinity(0, {cpus[0]})
-    try:
-        yield True
-    finally:
-        os.sched_setaffinity(0, allowed)
-
-
-@contextlib.contextmanager
 def affinity(cpus: Set[int]) -> Iterator[None]:
     """This process on `cpus` until the block ends; what it starts meanwhile inherits them."""
     before = os.sched_getaffinity(0)
@@ -128,6 +108,21 @@ def affinity(cpus: Set[int]) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, before)
+
+
+@contextlib.contextmanager
+def pinned_apart() -> Iterator[bool]:
+    """This process on its first allowed CPU, its descendants (the executors' zygotes and
+    workers) on the second, until the block ends; yields whether there were two CPUs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        yield False
+        return
+    for pid in _descendants(os.getpid()):
+        with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+            os.sched_setaffinity(pid, {cpus[1]})
+    with affinity({cpus[0]}):
+        yield True
 
 
 def _times(action: Callable[[], object], repeat: int) -> List[float]:

@@ -741,7 +741,6 @@ def _quote_output(rng: random.Random, memory: Memory) -> Tuple[str, int, int]:
 
 
 def gen_quote(rng: random.Random, memory: Memory, valid: bool) -> Op:
-    info: Dict[str, object] = {}
     report_at, report = "ok", memory.src.address + rng.choice([0, 3 * PAGE_SIZE + 7])
     nonce_at, nonce = "ok", memory.src.address + PAGE_SIZE
     outputs = [("big", memory.big.address, PAGE_SIZE)] * 3
@@ -774,7 +773,7 @@ def gen_quote(rng: random.Random, memory: Memory, valid: bool) -> Op:
     )
     if reserved_index >= 0:
         raw[QUOTE_RESERVED + reserved_index] = rng.randrange(1, 256)
-    info.update(
+    info: Dict[str, object] = dict(
         report_at=report_at, nonce_at=nonce_at, snp_at=snp_at, snp_len=snp_len,
         manifest_at=manifest_at, manifest_len=manifest_len, certs_at=certs_at,
         certs_len=certs_len, flags=flags, reserved_index=reserved_index,
